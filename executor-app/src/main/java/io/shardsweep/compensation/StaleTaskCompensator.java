@@ -1,0 +1,52 @@
+package io.shardsweep.compensation;
+
+import io.shardsweep.config.ShardSweepProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.IntSupplier;
+import java.util.function.IntConsumer;
+import org.springframework.stereotype.Service;
+
+/**
+ * Owns recovery from dead executors: rows left IN_PROGRESS past their lease go back to PENDING,
+ * and a crash counts as an attempt, so a row that kills its executor every time ends DEAD instead
+ * of looping forever. Works page by page, each page its own short statement.
+ */
+@Service
+public class StaleTaskCompensator {
+
+    private final CompensationMapper mapper;
+    private final Clock clock;
+    private final ShardSweepProperties properties;
+
+    public StaleTaskCompensator(CompensationMapper mapper, Clock clock, ShardSweepProperties properties) {
+        this.mapper = mapper;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    public CompensationSummary compensate(IntConsumer onPage) {
+        Instant started = clock.instant();
+        // One cut-off for the whole pass: rows whose lease runs out while we work wait for the next pass.
+        Instant now = started;
+        int page = properties.compensationPageSize();
+        int max = properties.maxAttempts();
+        int[] pages = {0};
+        int dead = drain(() -> mapper.parkExhausted(now, max, page), page, pages, onPage);
+        int reset = drain(() -> mapper.resetStale(now, max, page), page, pages, onPage);
+        return new CompensationSummary(reset, dead, pages[0], Duration.between(started, clock.instant()));
+    }
+
+    private static int drain(IntSupplier pageStatement, int pageSize, int[] pages, IntConsumer onPage) {
+        int total = 0;
+        int changed;
+        do {
+            changed = pageStatement.getAsInt();
+            total += changed;
+            pages[0]++;
+            onPage.accept(changed);
+        } while (changed == pageSize && !Thread.currentThread().isInterrupted());
+        return total;
+    }
+}

@@ -1,0 +1,108 @@
+package io.shardsweep.config;
+
+import com.xxl.job.core.executor.impl.XxlJobSpringExecutor;
+import io.shardsweep.claim.InstanceIdentity;
+import io.shardsweep.delete.ConfinedFileDeleter;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({ShardSweepProperties.class, XxlJobProperties.class})
+public class ExecutorConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    InstanceIdentity instanceIdentity(ShardSweepProperties properties, XxlJobProperties xxlJob) {
+        if (properties.instanceId() != null && !properties.instanceId().isBlank()) {
+            return new InstanceIdentity(properties.instanceId());
+        }
+        return new InstanceIdentity(hostName() + ":" + xxlJob.executor().port() + "#" + ManagementFactory.getRuntimeMXBean().getPid());
+    }
+
+    @Bean
+    ConfinedFileDeleter fileDeleter(ShardSweepProperties properties) {
+        return new ConfinedFileDeleter(properties.storageRoot());
+    }
+
+    /**
+     * The bounded pool all cleanup runs of this instance share, so that concurrent runs together
+     * never exceed {@code shardsweep.delete-pool-size}. Threads start with the application: a pool
+     * thread created lazily by a run would inherit that run's XXL-JOB context.
+     */
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService deletePool(ShardSweepProperties properties) {
+        int size = properties.deletePoolSize();
+        AtomicInteger sequence = new AtomicInteger();
+        ThreadFactory threads = runnable -> {
+            Thread thread = new Thread(runnable, "shardsweep-delete-" + sequence.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads);
+        pool.prestartAllCoreThreads();
+        return pool;
+    }
+
+    /** Retries a batch's finishing statements through a short database hiccup. */
+    @Bean
+    RetryTemplate databaseRetry() {
+        return new RetryTemplate(RetryPolicy.builder()
+                .includes(TransientDataAccessException.class, RecoverableDataAccessException.class,
+                        DataAccessResourceFailureException.class)
+                .maxRetries(4)
+                .delay(Duration.ofMillis(250))
+                .multiplier(2)
+                .maxDelay(Duration.ofSeconds(4))
+                .build());
+    }
+
+    @Bean
+    @ConditionalOnProperty(prefix = "xxl.job.executor", name = "enabled", havingValue = "true", matchIfMissing = true)
+    XxlJobSpringExecutor xxlJobExecutor(XxlJobProperties properties) {
+        XxlJobSpringExecutor executor = new XxlJobSpringExecutor();
+        executor.setAdminAddresses(properties.admin().addresses());
+        executor.setAccessToken(properties.admin().accessToken());
+        executor.setTimeout(properties.admin().timeout());
+        executor.setAppname(properties.executor().appname());
+        executor.setAddress(properties.executor().address());
+        executor.setIp(properties.executor().ip());
+        executor.setPort(properties.executor().port());
+        executor.setLogPath(properties.executor().logpath());
+        executor.setLogRetentionDays(properties.executor().logretentiondays());
+        // Only scan our own beans for @XxlJob handlers.
+        executor.setExcludedPackage("org.springframework.,spring.,org.mybatis.,org.flywaydb.,com.zaxxer.");
+        return executor;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}

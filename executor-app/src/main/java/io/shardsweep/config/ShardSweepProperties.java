@@ -1,0 +1,89 @@
+package io.shardsweep.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * ShardSweep's own settings, under {@code shardsweep.*}. XXL-JOB settings keep their standard
+ * {@code xxl.job.*} names ({@link XxlJobProperties}) and the database keeps {@code spring.datasource.*}.
+ *
+ * @param storageRoot every task path is resolved inside this directory and can never leave it
+ * @param instanceId claim owner written on rows; defaults to host, executor port and pid
+ * @param deletePoolSize concurrent deletions per instance; defaults to the core count
+ * @param batchSize rows claimed per statement
+ * @param maxBatchSize largest batch size a trigger parameter may ask for
+ * @param runTimeout overall time budget of one cleanup run; a trigger parameter may override it
+ * @param maxRunTimeout largest run timeout a trigger parameter may ask for
+ * @param inFlightGrace how long a stopping run waits for deletions already under way
+ * @param maxAttempts failed attempts after which a row is parked as DEAD
+ * @param retryBackoff delay before the first retry of a failed row; doubles per attempt
+ * @param staleThreshold lease of a claim; a live owner renews it, a dead one lets it expire
+ * @param compensationPageSize rows reset per statement by the compensation job
+ * @param progressEvery a progress line goes to the run log after this many files
+ * @param progressInterval ... or after this much time, whichever comes first
+ */
+@ConfigurationProperties("shardsweep")
+public record ShardSweepProperties(
+        Path storageRoot,
+        String instanceId,
+        @DefaultValue("0") int deletePoolSize,
+        @DefaultValue("" + DEFAULT_BATCH_SIZE) int batchSize,
+        @DefaultValue("5000") int maxBatchSize,
+        @DefaultValue("5m") Duration runTimeout,
+        @DefaultValue("6h") Duration maxRunTimeout,
+        @DefaultValue("30s") Duration inFlightGrace,
+        @DefaultValue("3") int maxAttempts,
+        @DefaultValue("1m") Duration retryBackoff,
+        @DefaultValue("5m") Duration staleThreshold,
+        @DefaultValue("500") int compensationPageSize,
+        @DefaultValue("1000") int progressEvery,
+        @DefaultValue("10s") Duration progressInterval) {
+
+    public static final int DEFAULT_BATCH_SIZE = 200;
+
+    public ShardSweepProperties {
+        if (storageRoot == null) {
+            throw new IllegalArgumentException("shardsweep.storage-root must be set: the directory the executor may delete inside");
+        }
+        if (deletePoolSize <= 0) {
+            deletePoolSize = Runtime.getRuntime().availableProcessors();
+        }
+        requireRange("shardsweep.max-batch-size", maxBatchSize, 1, 100_000);
+        requireRange("shardsweep.batch-size", batchSize, 1, maxBatchSize);
+        requireRange("shardsweep.delete-pool-size", deletePoolSize, 1, 1024);
+        requireRange("shardsweep.max-attempts", maxAttempts, 1, 1000);
+        requireRange("shardsweep.compensation-page-size", compensationPageSize, 1, 100_000);
+        requireRange("shardsweep.progress-every", progressEvery, 1, Integer.MAX_VALUE);
+        requirePositive("shardsweep.run-timeout", runTimeout);
+        requirePositive("shardsweep.max-run-timeout", maxRunTimeout);
+        requirePositive("shardsweep.in-flight-grace", inFlightGrace);
+        requirePositive("shardsweep.retry-backoff", retryBackoff);
+        requirePositive("shardsweep.stale-threshold", staleThreshold);
+        requirePositive("shardsweep.progress-interval", progressInterval);
+        if (runTimeout.compareTo(maxRunTimeout) > 0) {
+            throw new IllegalArgumentException("shardsweep.run-timeout (" + runTimeout + ") exceeds shardsweep.max-run-timeout (" + maxRunTimeout + ")");
+        }
+        if (staleThreshold.compareTo(Duration.ofSeconds(4)) < 0) {
+            throw new IllegalArgumentException("shardsweep.stale-threshold must be at least 4s so that leases can be renewed in time, got " + staleThreshold);
+        }
+    }
+
+    /** How often a live instance renews the leases of its claims: well inside the threshold. */
+    public Duration leaseRenewInterval() {
+        return staleThreshold.dividedBy(4);
+    }
+
+    private static void requireRange(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, got " + value);
+        }
+    }
+}

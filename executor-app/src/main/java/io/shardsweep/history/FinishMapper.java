@@ -1,0 +1,26 @@
+package io.shardsweep.history;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import org.apache.ibatis.annotations.Mapper;
+import org.apache.ibatis.annotations.Param;
+
+@Mapper
+public interface FinishMapper {
+
+    /** Locks the rows of {@code ids} that this claim still owns; returns their ids. */
+    List<Long> lockOwned(@Param("token") String token, @Param("ids") Collection<Long> ids);
+
+    int copyToHistory(@Param("ids") Collection<Long> ids, @Param("absentIds") Collection<Long> absentIds,
+                      @Param("now") Instant now);
+
+    int deleteOwned(@Param("token") String token, @Param("ids") Collection<Long> ids);
+
+    int markFailed(@Param("token") String token, @Param("id") long id, @Param("error") String error,
+                   @Param("maxAttempts") int maxAttempts, @Param("retryAt") Instant retryAt);
+
+    int markDead(@Param("token") String token, @Param("id") long id, @Param("error") String error);
+
+    int release(@Param("token") String token, @Param("ids") Collection<Long> ids);
+}

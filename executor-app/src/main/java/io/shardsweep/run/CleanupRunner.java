@@ -1,0 +1,256 @@
+package io.shardsweep.run;
+
+import io.shardsweep.claim.ClaimedBatch;
+import io.shardsweep.claim.LeaseKeeper;
+import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.claim.TaskClaimer;
+import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.delete.FileDeleter;
+import io.shardsweep.history.FinishSummary;
+import io.shardsweep.history.TaskFinisher;
+import io.shardsweep.history.TaskResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.stereotype.Service;
+
+/**
+ * Owns one cleanup run of one shard: claim a batch, delete its files concurrently on the bounded
+ * pool, finish the rows, repeat until the shard is drained, the time budget is spent, or the run is
+ * interrupted. Whatever ends it, no row it claimed is left IN_PROGRESS when it returns: unstarted
+ * rows are released, in-flight ones are finished as success or failure.
+ */
+@Service
+public class CleanupRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(CleanupRunner.class);
+
+    private final TaskClaimer claimer;
+    private final TaskFinisher finisher;
+    private final LeaseKeeper leases;
+    private final FileDeleter deleter;
+    private final ExecutorService deletePool;
+    private final RetryTemplate databaseRetry;
+    private final Clock clock;
+    private final ShardSweepProperties properties;
+
+    public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, FileDeleter deleter,
+                         @Qualifier("deletePool") ExecutorService deletePool,
+                         @Qualifier("databaseRetry") RetryTemplate databaseRetry,
+                         Clock clock, ShardSweepProperties properties) {
+        this.claimer = claimer;
+        this.finisher = finisher;
+        this.leases = leases;
+        this.deleter = deleter;
+        this.deletePool = deletePool;
+        this.databaseRetry = databaseRetry;
+        this.clock = clock;
+        this.properties = properties;
+    }
+
+    public RunSummary run(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        MDC.put("run", runId);
+        MDC.put("shard", shard.toString());
+        try {
+            return new Run(runId, shard, parameters, runLog).execute();
+        } finally {
+            MDC.remove("run");
+            MDC.remove("shard");
+        }
+    }
+
+    /** The mutable state of one run; lives on the calling thread only. */
+    private final class Run {
+        private final String runId;
+        private final ShardAssignment shard;
+        private final RunParameters parameters;
+        private final RunLog runLog;
+        private final Instant started = clock.instant();
+        private final Instant deadline;
+        private int batches;
+        private int claimed;
+        private int deleted;
+        private int alreadyAbsent;
+        private int failed;
+        private int dead;
+        private int released;
+        private int lostClaims;
+        private boolean interruptedWhileFinishing;
+        private Instant lastProgressAt = started;
+        private int filesAtLastProgress;
+
+        Run(String runId, ShardAssignment shard, RunParameters parameters, RunLog runLog) {
+            this.runId = runId;
+            this.shard = shard;
+            this.parameters = parameters;
+            this.runLog = runLog;
+            this.deadline = started.plus(parameters.timeout());
+        }
+
+        RunSummary execute() {
+            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {} deletion threads, instance {}",
+                    runId, shard, parameters.batchSize(), parameters.timeout().toSeconds(),
+                    properties.deletePoolSize(), claimer.owner());
+            StopReason stop = null;
+            while (stop == null) {
+                if (Thread.interrupted()) {
+                    stop = StopReason.INTERRUPTED;
+                } else if (!clock.instant().isBefore(deadline)) {
+                    stop = StopReason.TIMEOUT;
+                } else {
+                    stop = processOneBatch();
+                }
+            }
+            if (stop == StopReason.INTERRUPTED || interruptedWhileFinishing) {
+                Thread.currentThread().interrupt();
+                stop = StopReason.INTERRUPTED;
+            }
+            RunSummary summary = new RunSummary(runId, shard, batches, claimed, deleted, alreadyAbsent, failed, dead,
+                    released, lostClaims, Duration.between(started, clock.instant()), stop);
+            if (summary.unaccounted() != 0) {
+                throw new IllegalStateException("bookkeeping broke: " + summary.unaccounted() + " claimed rows unaccounted in " + summary);
+            }
+            log.info("Cleanup finished: {}", summary);
+            return summary;
+        }
+
+        /** Returns why the run must stop, or null to go on. */
+        private StopReason processOneBatch() {
+            ClaimedBatch batch;
+            try {
+                batch = claimer.claim(shard, parameters.batchSize());
+            } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return StopReason.INTERRUPTED; // a claim that threw committed nothing
+                }
+                throw e;
+            }
+            if (batch.isEmpty()) {
+                return StopReason.DRAINED;
+            }
+            batches++;
+            claimed += batch.size();
+            leases.track(batch.token());
+            try {
+                List<DeletionJob> jobs = batch.tasks().stream().map(task -> new DeletionJob(task, deleter)).toList();
+                StopReason stop = submitAll(jobs);
+                if (stop == null) {
+                    stop = awaitAll(jobs);
+                }
+                List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
+                record(finishReliably(batch, results));
+                reportProgress();
+                return stop;
+            } finally {
+                leases.release(batch.token());
+            }
+        }
+
+        private StopReason submitAll(List<DeletionJob> jobs) {
+            for (DeletionJob job : jobs) {
+                try {
+                    deletePool.execute(job);
+                } catch (RejectedExecutionException e) {
+                    return StopReason.INTERRUPTED; // the pool is shutting down with the application
+                }
+            }
+            return null;
+        }
+
+        private StopReason awaitAll(List<DeletionJob> jobs) {
+            for (DeletionJob job : jobs) {
+                try {
+                    job.await(Duration.between(clock.instant(), deadline));
+                } catch (TimeoutException e) {
+                    return StopReason.TIMEOUT;
+                } catch (InterruptedException e) {
+                    return StopReason.INTERRUPTED;
+                }
+            }
+            return null;
+        }
+
+        /** Nothing new starts; what is under way gets the in-flight grace to end. */
+        private List<TaskResult> stopAndCollect(List<DeletionJob> jobs) {
+            jobs.forEach(DeletionJob::skipIfNotStarted);
+            Duration grace = properties.inFlightGrace();
+            Instant graceEnd = clock.instant().plus(grace);
+            boolean interruptedAgain = false;
+            for (DeletionJob job : jobs) {
+                if (job.isDone() || interruptedAgain) {
+                    continue;
+                }
+                try {
+                    job.await(Duration.between(clock.instant(), graceEnd));
+                } catch (TimeoutException e) {
+                    break; // the rest are judged as they stand now
+                } catch (InterruptedException e) {
+                    interruptedAgain = true; // a second kill: stop waiting, still finish the rows
+                }
+            }
+            if (interruptedAgain) {
+                Thread.currentThread().interrupt();
+            }
+            return collect(jobs, grace);
+        }
+
+        private List<TaskResult> collect(List<DeletionJob> jobs, Duration grace) {
+            return jobs.stream().map(job -> job.resultOrAbandoned(grace)).toList();
+        }
+
+        /**
+         * Finishing must happen even when the run was interrupted (a pending interrupt would make
+         * the connection pool refuse us), and survive a short database hiccup. If it still fails,
+         * the rows stay IN_PROGRESS until their lease expires and the compensation job returns them.
+         */
+        private FinishSummary finishReliably(ClaimedBatch batch, List<TaskResult> results) {
+            try {
+                return databaseRetry.invoke(() -> {
+                    interruptedWhileFinishing |= Thread.interrupted();
+                    return finisher.finish(batch, results);
+                });
+            } catch (RuntimeException e) {
+                runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
+                        + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
+                        batch.token(), batch.size(), e.getMessage(), properties.staleThreshold());
+                throw e;
+            } finally {
+                if (interruptedWhileFinishing) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private void record(FinishSummary finished) {
+            deleted += finished.deleted();
+            alreadyAbsent += finished.alreadyAbsent();
+            failed += finished.retryScheduled();
+            dead += finished.dead();
+            released += finished.released();
+            lostClaims += finished.lostClaims();
+        }
+
+        private void reportProgress() {
+            int files = deleted + alreadyAbsent + failed + dead;
+            Instant now = clock.instant();
+            if (files - filesAtLastProgress >= properties.progressEvery()
+                    || Duration.between(lastProgressAt, now).compareTo(properties.progressInterval()) >= 0) {
+                runLog.log("progress: claimed={} deleted={} already_absent={} failed={} dead={} released={} in {}s",
+                        claimed, deleted, alreadyAbsent, failed, dead, released, Duration.between(started, now).toSeconds());
+                filesAtLastProgress = files;
+                lastProgressAt = now;
+            }
+        }
+    }
+}

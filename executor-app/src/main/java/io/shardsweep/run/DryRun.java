@@ -1,0 +1,40 @@
+package io.shardsweep.run;
+
+import io.shardsweep.claim.ClaimedTask;
+import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.claim.TaskClaimer;
+import io.shardsweep.delete.PathRefusedException;
+import io.shardsweep.delete.StoragePath;
+import org.springframework.stereotype.Service;
+
+/** Reports what a cleanup run of a shard would claim and delete, and changes nothing. */
+@Service
+public class DryRun {
+
+    static final int SAMPLE = 20;
+
+    private final TaskClaimer claimer;
+
+    public DryRun(TaskClaimer claimer) {
+        this.claimer = claimer;
+    }
+
+    public String report(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
+        TaskClaimer.Preview preview = claimer.preview(shard, Math.min(SAMPLE, parameters.batchSize()));
+        runLog.log("dry run of shard {}: {} due rows would be claimed, {} per batch; nothing is changed", shard,
+                preview.dueCount(), parameters.batchSize());
+        int refused = 0;
+        for (ClaimedTask task : preview.sample()) {
+            String verdict;
+            try {
+                verdict = "would delete " + StoragePath.parse(task.filePath());
+            } catch (PathRefusedException e) {
+                refused++;
+                verdict = "would refuse (row goes DEAD): " + e.getMessage();
+            }
+            runLog.log("  id={} attempts={}: {}", task.id(), task.attempts(), verdict);
+        }
+        return "dry run of shard " + shard + ": " + preview.dueCount() + " due rows; " + refused + " of the first "
+                + preview.sample().size() + " would be refused; nothing changed";
+    }
+}

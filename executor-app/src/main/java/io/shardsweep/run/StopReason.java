@@ -1,0 +1,18 @@
+package io.shardsweep.run;
+
+/** Why a cleanup run ended. */
+public enum StopReason {
+    DRAINED("no due rows left in this shard"),
+    TIMEOUT("run timeout reached; the remaining rows wait for the next run"),
+    INTERRUPTED("interrupted: killed from the admin, executor timeout or shutdown");
+
+    private final String description;
+
+    StopReason(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+}

@@ -1,0 +1,231 @@
+package io.shardsweep.claim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardsweep.testsupport.DatabaseTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
+
+class TaskClaimerTest extends DatabaseTest {
+
+    @Autowired
+    TaskClaimer claimer;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    @Test
+    void claim_takes_only_due_pending_rows_of_its_own_shard_and_stamps_owner_token_and_lease() {
+        List<Long> ids = enqueueFiles(20);
+
+        ClaimedBatch batch = claimer.claim(new ShardAssignment(1, 3), 100);
+
+        List<Long> expected = ids.stream().filter(id -> id % 3 == 1).toList();
+        assertThat(batch.tasks()).extracting(ClaimedTask::id).containsExactlyElementsOf(expected);
+        for (long id : expected) {
+            var row = row(id);
+            assertThat(row.get("status")).isEqualTo("IN_PROGRESS");
+            assertThat(row.get("claim_token")).isEqualTo(batch.token());
+            assertThat(row.get("claim_owner")).isEqualTo(claimer.owner());
+            assertThat(row.get("lease_until")).isNotNull();
+        }
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING'")).isEqualTo(20 - expected.size());
+    }
+
+    @Test
+    void claim_respects_the_batch_limit_and_the_next_claim_takes_the_rest() {
+        enqueueFiles(25);
+
+        ClaimedBatch first = claimer.claim(ShardAssignment.ALL, 10);
+        ClaimedBatch second = claimer.claim(ShardAssignment.ALL, 10);
+        ClaimedBatch third = claimer.claim(ShardAssignment.ALL, 10);
+        ClaimedBatch fourth = claimer.claim(ShardAssignment.ALL, 10);
+
+        assertThat(List.of(first.size(), second.size(), third.size(), fourth.size())).containsExactly(10, 10, 5, 0);
+        assertThat(Set.of(first.token(), second.token(), third.token())).hasSize(3);
+    }
+
+    @Test
+    void rows_not_yet_due_are_claimed_only_once_their_not_before_has_passed() {
+        long later = enqueue("a.mp4");
+        jdbc.update("UPDATE file_deletion_task SET not_before = UTC_TIMESTAMP(3) + INTERVAL 7 DAY WHERE id = ?", later);
+
+        assertThat(claimer.claim(ShardAssignment.ALL, 10).isEmpty()).isTrue();
+
+        clock.advance(Duration.ofDays(7).plusMinutes(1));
+        assertThat(claimer.claim(ShardAssignment.ALL, 10).tasks()).extracting(ClaimedTask::id).containsExactly(later);
+    }
+
+    @Test
+    void dead_and_in_progress_rows_are_never_claimed() {
+        long dead = enqueue("dead.mp4");
+        long busy = enqueue("busy.mp4");
+        long pending = enqueue("pending.mp4");
+        jdbc.update("UPDATE file_deletion_task SET status = 'DEAD' WHERE id = ?", dead);
+        jdbc.update("UPDATE file_deletion_task SET status = 'IN_PROGRESS', claim_token = 'someone-else' WHERE id = ?", busy);
+
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+
+        assertThat(batch.tasks()).extracting(ClaimedTask::id).containsExactly(pending);
+        assertThat(row(busy).get("claim_token")).isEqualTo("someone-else");
+    }
+
+    @Test
+    void many_threads_on_overlapping_shards_never_claim_the_same_row_twice() throws Exception {
+        List<Long> ids = enqueueFiles(2_000);
+        // 16 claimers: four on each of shards 0..3 of 4, plus some holding stale totals of 2 and 3.
+        List<ShardAssignment> claimers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            claimers.add(new ShardAssignment(i % 4, 4));
+        }
+        claimers.add(new ShardAssignment(0, 2));
+        claimers.add(new ShardAssignment(1, 2));
+        claimers.add(new ShardAssignment(2, 3));
+        claimers.add(ShardAssignment.ALL);
+
+        List<Long> claimed = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(claimers.size());
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> futures = new ArrayList<>();
+        for (ShardAssignment shard : claimers) {
+            futures.add(pool.submit((Callable<Void>) () -> {
+                start.await();
+                ClaimedBatch batch;
+                do {
+                    batch = claimer.claim(shard, 37);
+                    batch.tasks().forEach(t -> claimed.add(t.id()));
+                } while (!batch.isEmpty());
+                return null;
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : futures) {
+            f.get(2, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+
+        assertThat(claimed).hasSize(ids.size()).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(claimed)).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(count("SELECT COUNT(DISTINCT claim_token) FROM file_deletion_task")).isGreaterThan(claimers.size());
+    }
+
+    @Test
+    void four_shards_claim_while_the_other_three_hold_their_claims_open_without_waiting() throws Exception {
+        enqueueFiles(400);
+        CountDownLatch holding = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<Future<Integer>> holders = new ArrayList<>();
+        for (int index = 0; index < 3; index++) {
+            ShardAssignment shard = new ShardAssignment(index, 4);
+            holders.add(pool.submit(() -> openTransaction().execute(status -> {
+                int size = claimer.claim(shard, 1000).size();
+                holding.countDown();
+                await(release);
+                return size;
+            })));
+        }
+        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        try {
+            // Shard 3 scans past rows the other three have locked and not committed. With a 1 s lock
+            // wait timeout, any wait on their locks would fail this claim.
+            ClaimedBatch last = withLockWaitTimeoutOfOneSecond(() -> claimer.claim(new ShardAssignment(3, 4), 1000));
+            assertThat(last.size()).isEqualTo(100);
+        } finally {
+            release.countDown();
+        }
+        for (Future<Integer> holder : holders) {
+            assertThat(holder.get(30, TimeUnit.SECONDS)).isEqualTo(100);
+        }
+        pool.shutdown();
+    }
+
+    @Test
+    void a_second_claimer_of_the_same_shard_does_wait_for_an_open_claim_which_shows_the_lock_test_can_fail() throws Exception {
+        enqueueFiles(40);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        // The holder claims only part of the shard, so the rest stays PENDING behind its locked rows.
+        Future<Integer> holder = pool.submit(() -> openTransaction().execute(status -> {
+            int size = claimer.claim(new ShardAssignment(0, 2), 5).size();
+            holding.countDown();
+            await(release);
+            return size;
+        }));
+        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        try {
+            // Same rows, still PENDING in the committed version: the second claimer must wait on them.
+            assertThatThrownBy(() -> withLockWaitTimeoutOfOneSecond(() -> claimer.claim(new ShardAssignment(0, 1), 1000)))
+                    .isInstanceOf(DataAccessException.class)
+                    .hasMessageContaining("Lock wait timeout");
+        } finally {
+            release.countDown();
+        }
+        assertThat(holder.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+        pool.shutdown();
+    }
+
+    @Test
+    void claim_rejects_a_shard_index_out_of_range_before_touching_the_database() {
+        enqueueFiles(3);
+        assertThatThrownBy(() -> new ShardAssignment(2, 2)).isInstanceOf(ShardAssignment.InvalidShardException.class)
+                .hasMessageContaining("shard index 2 is out of range for total 2");
+        assertThatThrownBy(() -> new ShardAssignment(0, 0)).hasMessageContaining("shard total must be at least 1");
+        assertThatThrownBy(() -> new ShardAssignment(-1, 3)).hasMessageContaining("out of range");
+        assertThat(inProgressCount()).isZero();
+    }
+
+    @Test
+    void dry_run_preview_counts_due_rows_of_the_shard_and_changes_nothing() {
+        enqueueFiles(10);
+
+        TaskClaimer.Preview preview = claimer.preview(new ShardAssignment(0, 2), 3);
+
+        assertThat(preview.dueCount()).isEqualTo(5);
+        assertThat(preview.sample()).hasSize(3).allMatch(t -> t.id() % 2 == 0);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING'")).isEqualTo(10);
+    }
+
+    private TransactionTemplate openTransaction() {
+        TransactionTemplate template = new TransactionTemplate(transactions);
+        template.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+        return template;
+    }
+
+    private <T> T withLockWaitTimeoutOfOneSecond(java.util.function.Supplier<T> action) {
+        return openTransaction().execute(status -> {
+            jdbc.execute("SET SESSION innodb_lock_wait_timeout = 1");
+            try {
+                return action.get();
+            } finally {
+                jdbc.execute("SET SESSION innodb_lock_wait_timeout = 50");
+            }
+        });
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

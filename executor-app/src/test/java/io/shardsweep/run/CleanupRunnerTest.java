@@ -1,0 +1,271 @@
+package io.shardsweep.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.testsupport.DatabaseTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+class CleanupRunnerTest extends DatabaseTest {
+
+    private static final RunParameters DEFAULTS = new RunParameters(50, Duration.ofMinutes(2), false);
+
+    @Autowired
+    CleanupRunner runner;
+
+    @Test
+    void two_shards_drain_the_backlog_and_every_row_moves_to_history_once_with_its_file_deleted() {
+        List<Long> ids = enqueueFiles(230);
+
+        RunSummary first = runner.run(new ShardAssignment(0, 2), DEFAULTS, RunLog.NONE);
+        RunSummary second = runner.run(new ShardAssignment(1, 2), DEFAULTS, RunLog.NONE);
+
+        assertThat(first.deleted()).isEqualTo(115);
+        assertThat(second.deleted()).isEqualTo(115);
+        assertThat(first.stopReason()).isEqualTo(StopReason.DRAINED);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).isEqualTo(ids);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE outcome = 'DELETED' AND finished_by IS NOT NULL")).isEqualTo(230);
+        assertThat(filesLeft()).isZero();
+    }
+
+    @Test
+    void a_file_that_is_already_gone_finishes_as_already_absent() {
+        long present = enqueue("a/present.mp4");
+        writeFile("a/present.mp4");
+        long gone = enqueue("a/never-existed.mp4");
+
+        RunSummary summary = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
+
+        assertThat(summary.deleted()).isEqualTo(1);
+        assertThat(summary.alreadyAbsent()).isEqualTo(1);
+        assertThat(outcome(present)).isEqualTo("DELETED");
+        assertThat(outcome(gone)).isEqualTo("ALREADY_ABSENT");
+    }
+
+    @Test
+    void hostile_paths_end_dead_with_a_clear_error_and_the_file_outside_the_root_is_untouched() throws Exception {
+        Path outside = Files.createTempDirectory("shardsweep-outside");
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "keep me");
+        Files.createSymbolicLink(STORAGE_ROOT.resolve("escape"), outside);
+        long traversal = enqueue("../" + outside.getFileName() + "/secret.txt");
+        long absolute = enqueue(secret.toString());
+        long symlinkEscape = enqueue("escape/secret.txt");
+        long directory = enqueue("videos");
+        writeFile("videos/keep.mp4");
+        long legit = enqueue("ok/fine.mp4");
+        writeFile("ok/fine.mp4");
+
+        RunSummary summary = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
+
+        assertThat(summary.dead()).isEqualTo(4);
+        assertThat(summary.deleted()).isEqualTo(1);
+        for (long id : List.of(traversal, absolute, symlinkEscape, directory)) {
+            assertThat(status(id)).isEqualTo("DEAD");
+            assertThat((String) row(id).get("last_error")).startsWith("refused: ");
+        }
+        assertThat((String) row(traversal).get("last_error")).contains("..");
+        assertThat((String) row(absolute).get("last_error")).containsIgnoringCase("absolute");
+        assertThat((String) row(symlinkEscape).get("last_error")).containsIgnoringCase("symbolic link");
+        assertThat((String) row(directory).get("last_error")).containsIgnoringCase("directory");
+        assertThat(Files.readString(secret)).isEqualTo("keep me");
+        assertThat(STORAGE_ROOT.resolve("videos/keep.mp4")).exists();
+        assertThat(outcome(legit)).isEqualTo("DELETED");
+        assertThat(inProgressCount()).isZero();
+    }
+
+    @Test
+    void a_failing_deletion_is_retried_after_its_backoff_and_parked_dead_after_the_maximum_attempts() {
+        long flaky = enqueue("flaky/a.mp4");
+        writeFile("flaky/a.mp4");
+        gate.failPathsContaining("flaky/");
+
+        RunSummary first = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
+        assertThat(first.failed()).isEqualTo(1);
+        assertThat(row(flaky)).containsEntry("status", "PENDING").containsEntry("attempts", 1);
+        assertThat((String) row(flaky).get("last_error")).contains("simulated storage failure");
+
+        // Not due before its backoff (1 min, then 2 min).
+        assertThat(runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE).claimed()).isZero();
+        clock.advance(Duration.ofSeconds(61));
+        assertThat(runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE).failed()).isEqualTo(1);
+        assertThat(row(flaky)).containsEntry("status", "PENDING").containsEntry("attempts", 2);
+        clock.advance(Duration.ofSeconds(121));
+        RunSummary third = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
+
+        assertThat(third.dead()).isEqualTo(1);
+        assertThat(row(flaky)).containsEntry("status", "DEAD").containsEntry("attempts", 3);
+        clock.advance(Duration.ofDays(1));
+        gate.failPathsContaining(null);
+        assertThat(runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE).claimed()).as("dead rows are never claimed").isZero();
+        assertThat(STORAGE_ROOT.resolve("flaky/a.mp4")).exists();
+    }
+
+    @Test
+    void run_timeout_releases_unstarted_rows_without_an_attempt_and_finishes_the_ones_in_flight() throws Exception {
+        enqueueFiles(40);
+        gate.close();
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
+                new RunParameters(40, Duration.ofSeconds(1), false), RunLog.NONE));
+        gate.awaitWaiting(4); // the pool has 4 threads: 4 deletions in flight, 36 queued
+        Thread.sleep(1_500);  // past the run timeout, inside the in-flight grace
+        gate.open();
+
+        RunSummary summary = run.get(30, TimeUnit.SECONDS);
+        background.shutdown();
+
+        assertThat(summary.stopReason()).isEqualTo(StopReason.TIMEOUT);
+        assertThat(summary.deleted()).isEqualTo(4);
+        assertThat(summary.released()).isEqualTo(36);
+        assertThat(inProgressCount()).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0 AND claim_token IS NULL")).isEqualTo(36);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isEqualTo(4);
+        assertThat(filesLeft()).isEqualTo(36);
+    }
+
+    @Test
+    void interrupting_a_run_releases_unstarted_rows_finishes_in_flight_ones_and_keeps_the_interrupt() throws Exception {
+        enqueueFiles(30);
+        gate.close();
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        AtomicBoolean interruptedAfterReturn = new AtomicBoolean();
+        CompletableFuture<RunSummary> run = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                run.complete(runner.run(ShardAssignment.ALL, new RunParameters(30, Duration.ofMinutes(1), false), RunLog.NONE));
+                interruptedAfterReturn.set(Thread.currentThread().isInterrupted());
+            } catch (Throwable e) {
+                run.completeExceptionally(e);
+            }
+        });
+        worker.set(thread);
+        thread.start();
+        gate.awaitWaiting(4);
+
+        thread.interrupt(); // what /kill and the executor timeout do
+        Thread.sleep(300);
+        gate.open();
+        RunSummary summary = run.get(30, TimeUnit.SECONDS);
+        thread.join(5_000);
+
+        assertThat(summary.stopReason()).isEqualTo(StopReason.INTERRUPTED);
+        assertThat(interruptedAfterReturn).isTrue();
+        assertThat(summary.deleted()).isEqualTo(4);
+        assertThat(summary.released()).isEqualTo(26);
+        assertThat(inProgressCount()).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0")).isEqualTo(26);
+    }
+
+    @Test
+    void a_deletion_stuck_past_the_in_flight_grace_uses_an_attempt_and_a_later_run_finishes_it() throws Exception {
+        long id = enqueue("stuck/a.mp4");
+        writeFile("stuck/a.mp4");
+        gate.close();
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
+                new RunParameters(10, Duration.ofSeconds(1), false), RunLog.NONE));
+
+        RunSummary summary = run.get(30, TimeUnit.SECONDS); // 1 s timeout + 5 s grace, gate still closed
+        assertThat(summary.failed()).isEqualTo(1);
+        assertThat(row(id)).containsEntry("status", "PENDING").containsEntry("attempts", 1);
+        assertThat((String) row(id).get("last_error")).contains("still running");
+        assertThat(inProgressCount()).isZero();
+
+        gate.open(); // the stuck syscall completes late and removes the file
+        background.shutdown();
+        assertThat(background.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(200);
+        clock.advance(Duration.ofMinutes(2));
+        RunSummary later = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
+
+        assertThat(later.alreadyAbsent() + later.deleted()).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id = ?", id)).isEqualTo(1);
+    }
+
+    @Test
+    void instances_with_changing_and_stale_shard_totals_process_every_row_exactly_once() throws Exception {
+        List<Long> ids = enqueueFiles(900);
+        RunParameters small = new RunParameters(7, Duration.ofMinutes(1), false);
+        // Each round is one broadcast as different instances saw it: totals change between rounds,
+        // and in some rounds instances hold different totals at the same moment.
+        List<List<ShardAssignment>> rounds = List.of(
+                List.of(new ShardAssignment(0, 3), new ShardAssignment(1, 2), new ShardAssignment(2, 3)),
+                List.of(new ShardAssignment(0, 2), new ShardAssignment(0, 3), new ShardAssignment(1, 3)),
+                List.of(new ShardAssignment(1, 4), new ShardAssignment(3, 4), new ShardAssignment(1, 2), new ShardAssignment(0, 1)),
+                List.of(new ShardAssignment(0, 2), new ShardAssignment(1, 2)));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        int claimedTotal = 0;
+        for (List<ShardAssignment> round : rounds) {
+            List<Future<RunSummary>> runs = new ArrayList<>();
+            for (ShardAssignment shard : round) {
+                runs.add(pool.submit(() -> runner.run(shard, small, RunLog.NONE)));
+            }
+            for (Future<RunSummary> f : runs) {
+                RunSummary s = f.get(2, TimeUnit.MINUTES);
+                assertThat(s.lostClaims()).isZero();
+                claimedTotal += s.claimed();
+            }
+            assertThat(inProgressCount()).isZero();
+        }
+        pool.shutdown();
+
+        assertThat(claimedTotal).as("no row claimed twice").isEqualTo(ids.size());
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).isEqualTo(ids);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE outcome = 'DELETED'")).isEqualTo(ids.size());
+        assertThat(filesLeft()).isZero();
+    }
+
+    @Test
+    void a_missed_shard_is_left_pending_and_taken_by_a_later_run() {
+        List<Long> ids = enqueueFiles(60);
+
+        // Two instances think the total is 3 and take shards 0 and 1; shard 2 had no instance this time.
+        runner.run(new ShardAssignment(0, 3), DEFAULTS, RunLog.NONE);
+        runner.run(new ShardAssignment(1, 3), DEFAULTS, RunLog.NONE);
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task WHERE status = 'PENDING' ORDER BY id", Long.class))
+                .isEqualTo(ids.stream().filter(id -> id % 3 == 2).toList());
+
+        runner.run(new ShardAssignment(0, 2), DEFAULTS, RunLog.NONE);
+        runner.run(new ShardAssignment(1, 2), DEFAULTS, RunLog.NONE);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isEqualTo(60);
+    }
+
+    @Test
+    void progress_and_the_start_line_go_to_the_run_log() {
+        enqueueFiles(12);
+        List<String> lines = new ArrayList<>();
+        RunLog capture = (pattern, args) -> lines.add(org.slf4j.helpers.MessageFormatter.arrayFormat(pattern, args).getMessage());
+
+        runner.run(ShardAssignment.ALL, new RunParameters(5, Duration.ofMinutes(1), false), capture);
+
+        assertThat(lines.get(0)).contains("shard 0/1").contains("batch size 5");
+    }
+
+    private String outcome(long id) {
+        return jdbc.queryForObject("SELECT outcome FROM file_deletion_task_history WHERE id = ?", String.class, id);
+    }
+
+    private long filesLeft() {
+        try (var files = Files.walk(STORAGE_ROOT)) {
+            return files.filter(Files::isRegularFile).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
