@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
 
 /**
  * XXL-JOB handler {@code fileCleanupJob}, meant for a SHARDING_BROADCAST job: each instance cleans
@@ -52,7 +53,7 @@ public class FileCleanupJobHandler {
             }
         } catch (ShardSweepException e) {
             JobFailures.fail(log, e.getMessage(), e);
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             JobFailures.fail(log, JobFailures.databaseMessage(e), e);
         }
     }

@@ -3,7 +3,6 @@ package io.shardsweep.job;
 import com.xxl.job.core.context.XxlJobHelper;
 import org.slf4j.Logger;
 import org.springframework.core.NestedExceptionUtils;
-import org.springframework.dao.DataAccessException;
 
 /** How a handler reports a run that could not work: one clear line in the console and the app log. */
 final class JobFailures {
@@ -17,7 +16,8 @@ final class JobFailures {
         XxlJobHelper.handleFail(message);
     }
 
-    static String databaseMessage(DataAccessException e) {
+    /** For a {@code DataAccessException} or a {@code TransactionException} that could not even begin. */
+    static String databaseMessage(RuntimeException e) {
         Throwable root = NestedExceptionUtils.getMostSpecificCause(e);
         return "database unavailable or failing, the run stopped: " + root.getClass().getSimpleName() + ": " + root.getMessage()
                 + ". Rows claimed before the failure are returned by staleTaskCompensationJob once their lease expires.";

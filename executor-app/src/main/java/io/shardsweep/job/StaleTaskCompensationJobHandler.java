@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
 
 /**
  * XXL-JOB handler {@code staleTaskCompensationJob}: returns rows whose executor died mid-run.
@@ -36,7 +37,7 @@ public class StaleTaskCompensationJobHandler {
             XxlJobHelper.log("compensation: {}", summary);
             log.info("Compensation finished: {}", summary);
             XxlJobHelper.handleSuccess(summary.toString());
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             JobFailures.fail(log, JobFailures.databaseMessage(e), e);
         }
     }

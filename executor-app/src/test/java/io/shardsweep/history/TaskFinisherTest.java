@@ -1,0 +1,132 @@
+package io.shardsweep.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardsweep.claim.ClaimedBatch;
+import io.shardsweep.claim.ClaimedTask;
+import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.claim.TaskClaimer;
+import io.shardsweep.compensation.StaleTaskCompensator;
+import io.shardsweep.testsupport.DatabaseTest;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+class TaskFinisherTest extends DatabaseTest {
+
+    @Autowired
+    TaskClaimer claimer;
+
+    @Autowired
+    TaskFinisher finisher;
+
+    @Autowired
+    StaleTaskCompensator compensator;
+
+    @Test
+    void successes_move_to_history_in_one_batch_with_their_outcome_owner_and_original_fields() {
+        long a = enqueue("a.mp4");
+        long b = enqueue("b.mp4");
+        jdbc.update("UPDATE file_deletion_task SET business_key = 'video-42' WHERE id = ?", a);
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+
+        FinishSummary summary = finisher.finish(batch, List.of(
+                TaskResult.of(task(batch, a), TaskResult.Kind.DELETED),
+                TaskResult.of(task(batch, b), TaskResult.Kind.ALREADY_ABSENT)));
+
+        assertThat(summary).isEqualTo(new FinishSummary(1, 1, 0, 0, 0, 0));
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+        var history = jdbc.queryForMap("SELECT * FROM file_deletion_task_history WHERE id = ?", a);
+        assertThat(history).containsEntry("outcome", "DELETED").containsEntry("business_key", "video-42")
+                .containsEntry("file_path", "a.mp4").containsEntry("finished_by", claimer.owner());
+        assertThat(jdbc.queryForObject("SELECT outcome FROM file_deletion_task_history WHERE id = ?", String.class, b))
+                .isEqualTo("ALREADY_ABSENT");
+    }
+
+    @Test
+    void a_finish_under_a_claim_token_that_was_taken_over_changes_nothing_and_counts_the_rows_as_lost() {
+        long id = enqueue("a.mp4");
+        ClaimedBatch stale = claimer.claim(ShardAssignment.ALL, 10);
+        // The owner stalls past its lease; compensation returns the row and another run claims it.
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(compensator.compensate(changed -> { }).reset()).isEqualTo(1);
+        ClaimedBatch fresh = claimer.claim(ShardAssignment.ALL, 10);
+        assertThat(fresh.tasks()).extracting(ClaimedTask::id).containsExactly(id);
+
+        FinishSummary late = finisher.finish(stale, List.of(TaskResult.of(task(stale, id), TaskResult.Kind.DELETED)));
+
+        assertThat(late.lostClaims()).isEqualTo(1);
+        assertThat(late.movedToHistory()).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isZero();
+        assertThat(row(id)).containsEntry("status", "IN_PROGRESS").containsEntry("claim_token", fresh.token());
+
+        // The stale owner cannot fail, kill or release the row either.
+        FinishSummary lateFailure = finisher.finish(stale, List.of(
+                TaskResult.failed(task(stale, id), TaskResult.Kind.REFUSED, "refused: stale")));
+        assertThat(lateFailure.lostClaims()).isEqualTo(1);
+        assertThat(finisher.releaseAll(stale)).isZero();
+        assertThat(row(id)).containsEntry("status", "IN_PROGRESS").containsEntry("claim_token", fresh.token());
+
+        // The current owner finishes it, exactly once.
+        assertThat(finisher.finish(fresh, List.of(TaskResult.of(task(fresh, id), TaskResult.Kind.DELETED))).movedToHistory()).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id = ?", id)).isEqualTo(1);
+    }
+
+    @Test
+    void a_failure_records_its_error_and_attempt_and_returns_the_row_as_retryable_after_a_doubling_backoff() {
+        long id = enqueue("a.mp4");
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+
+        FinishSummary summary = finisher.finish(batch, List.of(
+                TaskResult.failed(task(batch, id), TaskResult.Kind.FAILED, "IOException: disk on fire")));
+
+        assertThat(summary.retryScheduled()).isEqualTo(1);
+        assertThat(row(id)).containsEntry("status", "PENDING").containsEntry("attempts", 1)
+                .containsEntry("last_error", "IOException: disk on fire").containsEntry("claim_token", null);
+        assertThat(finisher.backoff(0)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(finisher.backoff(1)).isEqualTo(Duration.ofMinutes(2));
+        assertThat(finisher.backoff(2)).isEqualTo(Duration.ofMinutes(4));
+        assertThat(finisher.backoff(500)).isEqualTo(Duration.ofMinutes(1L << 16));
+    }
+
+    @Test
+    void the_last_allowed_failure_parks_the_row_dead() {
+        long id = enqueue("a.mp4");
+        jdbc.update("UPDATE file_deletion_task SET attempts = 2 WHERE id = ?", id);
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+
+        FinishSummary summary = finisher.finish(batch, List.of(
+                TaskResult.failed(task(batch, id), TaskResult.Kind.FAILED, "IOException: still broken")));
+
+        assertThat(summary.dead()).isEqualTo(1);
+        assertThat(row(id)).containsEntry("status", "DEAD").containsEntry("attempts", 3);
+    }
+
+    @Test
+    void unstarted_rows_are_released_untouched_without_using_an_attempt() {
+        long id = enqueue("a.mp4");
+        jdbc.update("UPDATE file_deletion_task SET attempts = 1, last_error = 'earlier' WHERE id = ?", id);
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+
+        FinishSummary summary = finisher.finish(batch, List.of(TaskResult.of(task(batch, id), TaskResult.Kind.UNSTARTED)));
+
+        assertThat(summary.released()).isEqualTo(1);
+        assertThat(row(id)).containsEntry("status", "PENDING").containsEntry("attempts", 1)
+                .containsEntry("last_error", "earlier").containsEntry("claim_token", null).containsEntry("lease_until", null);
+    }
+
+    @Test
+    void an_overlong_error_is_truncated_to_fit_the_column() {
+        long id = enqueue("a.mp4");
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+
+        finisher.finish(batch, List.of(TaskResult.failed(task(batch, id), TaskResult.Kind.FAILED, "x".repeat(5000))));
+
+        assertThat((String) row(id).get("last_error")).hasSize(TaskFinisher.MAX_ERROR_LENGTH).endsWith("...");
+    }
+
+    private static ClaimedTask task(ClaimedBatch batch, long id) {
+        return batch.tasks().stream().filter(t -> t.id() == id).findFirst().orElseThrow();
+    }
+}
