@@ -23,6 +23,7 @@ public class TaskFinisher {
     /** last_error is VARCHAR(1024). */
     static final int MAX_ERROR_LENGTH = 1024;
     private static final int MAX_BACKOFF_DOUBLINGS = 16;
+    static final int MAX_IDS_PER_STATEMENT = 500;
 
     private final FinishMapper mapper;
     private final Clock clock;
@@ -40,26 +41,26 @@ public class TaskFinisher {
         String token = batch.token();
         int lost = 0;
 
-        List<Long> done = ids(results, TaskResult.Kind.DELETED, TaskResult.Kind.ALREADY_ABSENT);
+        Set<Long> absent = Set.copyOf(ids(results, TaskResult.Kind.ALREADY_ABSENT));
         int moved = 0;
         int movedAbsent = 0;
-        if (!done.isEmpty()) {
+        for (List<Long> chunk : chunks(ids(results, TaskResult.Kind.DELETED, TaskResult.Kind.ALREADY_ABSENT))) {
             // Lock first: INSERT ... SELECT under READ COMMITTED reads without locking, so the rows
             // must be pinned to this claim before they are copied and deleted.
-            List<Long> owned = mapper.lockOwned(token, done);
-            lost += done.size() - owned.size();
-            if (!owned.isEmpty()) {
-                Set<Long> ownedSet = Set.copyOf(owned);
-                List<Long> absent = ids(results, TaskResult.Kind.ALREADY_ABSENT).stream().filter(ownedSet::contains).toList();
-                int copied = mapper.copyToHistory(owned, absent, now);
-                int deleted = mapper.deleteOwned(token, owned);
-                if (copied != owned.size() || deleted != owned.size()) {
-                    throw new IllegalStateException("history move of claim " + token + " copied " + copied
-                            + " and deleted " + deleted + " of " + owned.size() + " locked rows; rolled back");
-                }
-                moved = owned.size();
-                movedAbsent = absent.size();
+            List<Long> owned = mapper.lockOwned(token, chunk);
+            lost += chunk.size() - owned.size();
+            if (owned.isEmpty()) {
+                continue;
             }
+            List<Long> ownedAbsent = owned.stream().filter(absent::contains).toList();
+            int copied = mapper.copyToHistory(owned, ownedAbsent, now);
+            int deleted = mapper.deleteOwned(token, owned);
+            if (copied != owned.size() || deleted != owned.size()) {
+                throw new IllegalStateException("history move of claim " + token + " copied " + copied
+                        + " and deleted " + deleted + " of " + owned.size() + " locked rows; rolled back");
+            }
+            moved += owned.size();
+            movedAbsent += ownedAbsent.size();
         }
 
         int retry = 0;
@@ -90,7 +91,7 @@ public class TaskFinisher {
         }
 
         List<Long> unstarted = ids(results, TaskResult.Kind.UNSTARTED);
-        int released = unstarted.isEmpty() ? 0 : mapper.release(token, unstarted);
+        int released = release(token, unstarted);
         lost += unstarted.size() - released;
         return new FinishSummary(moved - movedAbsent, movedAbsent, retry, dead, released, lost);
     }
@@ -98,7 +99,28 @@ public class TaskFinisher {
     /** Releases a whole claim untouched: used when a run stops before deleting anything of it. */
     @Transactional(isolation = Isolation.READ_COMMITTED)
     public int releaseAll(ClaimedBatch batch) {
-        return batch.isEmpty() ? 0 : mapper.release(batch.token(), batch.tasks().stream().map(t -> t.id()).toList());
+        return release(batch.token(), batch.tasks().stream().map(t -> t.id()).toList());
+    }
+
+    private int release(String token, List<Long> ids) {
+        int released = 0;
+        for (List<Long> chunk : chunks(ids)) {
+            released += mapper.release(token, chunk);
+        }
+        return released;
+    }
+
+    /**
+     * Id lists go to the database in chunks: MariaDB rewrites an IN list of 1000 or more values
+     * into a join (in_predicate_conversion_threshold), whose locking scan would reach rows of
+     * other shards; MySQL falls back to a scan when a long list outgrows the range optimizer.
+     */
+    static List<List<Long>> chunks(List<Long> ids) {
+        List<List<Long>> chunks = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += MAX_IDS_PER_STATEMENT) {
+            chunks.add(ids.subList(from, Math.min(ids.size(), from + MAX_IDS_PER_STATEMENT)));
+        }
+        return chunks;
     }
 
     /** retry-backoff, doubled for each earlier failure. */

@@ -126,6 +126,56 @@ class TaskFinisherTest extends DatabaseTest {
         assertThat((String) row(id).get("last_error")).hasSize(TaskFinisher.MAX_ERROR_LENGTH).endsWith("...");
     }
 
+    @Test
+    void finishing_one_shard_never_waits_for_another_shards_uncommitted_finish() throws Exception {
+        enqueueFiles(2_000);
+        ClaimedBatch shard0 = claimer.claim(new ShardAssignment(0, 2), 1000);
+        ClaimedBatch shard1 = claimer.claim(new ShardAssignment(1, 2), 1000);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        var holder = pool.submit(() -> readCommitted().execute(status -> {
+            FinishSummary summary = finisher.finish(shard0, all(shard0, TaskResult.Kind.DELETED));
+            holding.countDown();
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return summary;
+        }));
+        assertThat(holding.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        try {
+            FinishSummary other = readCommitted().execute(status -> {
+                jdbc.execute("SET SESSION innodb_lock_wait_timeout = 1");
+                try {
+                    return finisher.finish(shard1, all(shard1, TaskResult.Kind.DELETED));
+                } finally {
+                    jdbc.execute("SET SESSION innodb_lock_wait_timeout = 50");
+                }
+            });
+            assertThat(other.movedToHistory()).isEqualTo(1000);
+        } finally {
+            release.countDown();
+        }
+        assertThat(holder.get(30, java.util.concurrent.TimeUnit.SECONDS).movedToHistory()).isEqualTo(1000);
+        pool.shutdown();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isEqualTo(2000);
+    }
+
+    @Autowired
+    org.springframework.transaction.PlatformTransactionManager transactions;
+
+    private org.springframework.transaction.support.TransactionTemplate readCommitted() {
+        var template = new org.springframework.transaction.support.TransactionTemplate(transactions);
+        template.setIsolationLevel(org.springframework.transaction.TransactionDefinition.ISOLATION_READ_COMMITTED);
+        return template;
+    }
+
+    private static List<TaskResult> all(ClaimedBatch batch, TaskResult.Kind kind) {
+        return batch.tasks().stream().map(t -> TaskResult.of(t, kind)).toList();
+    }
+
     private static ClaimedTask task(ClaimedBatch batch, long id) {
         return batch.tasks().stream().filter(t -> t.id() == id).findFirst().orElseThrow();
     }
