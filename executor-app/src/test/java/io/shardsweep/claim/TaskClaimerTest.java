@@ -204,6 +204,38 @@ class TaskClaimerTest extends DatabaseTest {
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING'")).isEqualTo(10);
     }
 
+    @Autowired
+    org.apache.ibatis.session.SqlSessionFactory sessions;
+
+    @Test
+    void the_claim_statement_reads_a_range_of_the_claim_index_not_the_whole_table() {
+        enqueueFiles(3_000);
+        jdbc.update("UPDATE file_deletion_task SET status = 'DEAD' WHERE id % 10 <> 0");
+        jdbc.update("UPDATE file_deletion_task SET not_before = UTC_TIMESTAMP(3) + INTERVAL 1 DAY WHERE id % 20 = 0");
+        jdbc.execute("ANALYZE TABLE file_deletion_task");
+        var parameters = new java.util.HashMap<String, Object>();
+        parameters.put("shardIndex", 1);
+        parameters.put("shardTotal", 2);
+        parameters.put("owner", "explain");
+        parameters.put("token", "explain");
+        parameters.put("now", clock.instant());
+        parameters.put("leaseUntil", clock.instant());
+        parameters.put("limit", 100);
+        var statement = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper.claim");
+        var bound = statement.getBoundSql(parameters);
+        Object[] args = bound.getParameterMappings().stream().map(m -> {
+            Object value = parameters.get(m.getProperty());
+            return value instanceof java.time.Instant instant
+                    ? java.time.LocalDateTime.ofInstant(instant, java.time.ZoneOffset.UTC) : value;
+        }).toArray();
+
+        var plan = jdbc.queryForList("EXPLAIN " + bound.getSql(), args);
+
+        assertThat(plan).hasSize(1);
+        assertThat(plan.get(0).get("key")).isEqualTo("idx_task_claim");
+        assertThat(plan.get(0).get("type")).isEqualTo("range");
+    }
+
     private TransactionTemplate openTransaction() {
         TransactionTemplate template = new TransactionTemplate(transactions);
         template.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
