@@ -46,7 +46,7 @@ public class FileCleanupJobHandler {
             }
             RunSummary summary = runner.run(shard, run, XxlJobRunLog.INSTANCE);
             XxlJobHelper.log("summary: {}", summary);
-            if (summary.stopReason() == StopReason.INTERRUPTED) {
+            if (summary.stopReason() == StopReason.INTERRUPTED || summary.stopReason() == StopReason.SHUTDOWN) {
                 XxlJobHelper.handleFail(summary.toString());
             } else {
                 XxlJobHelper.handleSuccess(summary.toString());

@@ -34,6 +34,7 @@ import org.springframework.stereotype.Service;
 public class CleanupRunner {
 
     private static final Logger log = LoggerFactory.getLogger(CleanupRunner.class);
+    private static final Duration STOP_POLL = Duration.ofMillis(200);
 
     private final TaskClaimer claimer;
     private final TaskFinisher finisher;
@@ -41,25 +42,31 @@ public class CleanupRunner {
     private final FileDeleter deleter;
     private final ExecutorService deletePool;
     private final RetryTemplate databaseRetry;
+    private final RunRegistry registry;
     private final Clock clock;
     private final ShardSweepProperties properties;
 
     public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, FileDeleter deleter,
                          @Qualifier("deletePool") ExecutorService deletePool,
                          @Qualifier("databaseRetry") RetryTemplate databaseRetry,
-                         Clock clock, ShardSweepProperties properties) {
+                         RunRegistry registry, Clock clock, ShardSweepProperties properties) {
         this.claimer = claimer;
         this.finisher = finisher;
         this.leases = leases;
         this.deleter = deleter;
         this.deletePool = deletePool;
         this.databaseRetry = databaseRetry;
+        this.registry = registry;
         this.clock = clock;
         this.properties = properties;
     }
 
     public RunSummary run(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
         String runId = UUID.randomUUID().toString().substring(0, 8);
+        if (!registry.enter()) {
+            runLog.log("run {} of shard {} not started: this instance is shutting down", runId, shard);
+            return new RunSummary(runId, shard, 0, 0, 0, 0, 0, 0, 0, 0, Duration.ZERO, StopReason.SHUTDOWN);
+        }
         MDC.put("run", runId);
         MDC.put("shard", shard.toString());
         try {
@@ -67,6 +74,7 @@ public class CleanupRunner {
         } finally {
             MDC.remove("run");
             MDC.remove("shard");
+            registry.exit();
         }
     }
 
@@ -106,6 +114,8 @@ public class CleanupRunner {
             while (stop == null) {
                 if (Thread.interrupted()) {
                     stop = StopReason.INTERRUPTED;
+                } else if (registry.isStopping()) {
+                    stop = StopReason.SHUTDOWN;
                 } else if (!clock.instant().isBefore(deadline)) {
                     stop = StopReason.TIMEOUT;
                 } else {
@@ -168,14 +178,24 @@ public class CleanupRunner {
             return null;
         }
 
+        /** Waits for the batch, looking up regularly for the deadline and for shutdown. */
         private StopReason awaitAll(List<DeletionJob> jobs) {
             for (DeletionJob job : jobs) {
-                try {
-                    job.await(Duration.between(clock.instant(), deadline));
-                } catch (TimeoutException e) {
-                    return StopReason.TIMEOUT;
-                } catch (InterruptedException e) {
-                    return StopReason.INTERRUPTED;
+                while (!job.isDone()) {
+                    Duration left = Duration.between(clock.instant(), deadline);
+                    if (left.isNegative() || left.isZero()) {
+                        return StopReason.TIMEOUT;
+                    }
+                    if (registry.isStopping()) {
+                        return StopReason.SHUTDOWN;
+                    }
+                    try {
+                        job.await(left.compareTo(STOP_POLL) < 0 ? left : STOP_POLL);
+                    } catch (TimeoutException e) {
+                        // look again
+                    } catch (InterruptedException e) {
+                        return StopReason.INTERRUPTED;
+                    }
                 }
             }
             return null;

@@ -4,7 +4,8 @@ package io.shardsweep.run;
 public enum StopReason {
     DRAINED("no due rows left in this shard"),
     TIMEOUT("run timeout reached; the remaining rows wait for the next run"),
-    INTERRUPTED("interrupted: killed from the admin, executor timeout or shutdown");
+    INTERRUPTED("interrupted: killed from the admin, executor timeout or shutdown"),
+    SHUTDOWN("the instance is shutting down; unstarted rows were released for the other instances");
 
     private final String description;
 

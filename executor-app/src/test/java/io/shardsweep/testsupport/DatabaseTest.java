@@ -30,7 +30,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "shardsweep.max-attempts=3",
         "shardsweep.retry-backoff=1m",
         "shardsweep.stale-threshold=5m",
-        "shardsweep.in-flight-grace=5s"})
+        "shardsweep.in-flight-grace=5s",
+        "shardsweep.intake.api-token=test-intake-token-0123456789abcdef0123"})
 @Import(DatabaseTest.TestBeans.class)
 public abstract class DatabaseTest {
 
@@ -125,8 +126,9 @@ public abstract class DatabaseTest {
         }
     }
 
+    /** A settable clock and a gated deleter; public so that tests building their own context can use them. */
     @TestConfiguration(proxyBeanMethods = false)
-    static class TestBeans {
+    public static class TestBeans {
         @Bean
         @Primary
         MutableClock mutableClock() {
