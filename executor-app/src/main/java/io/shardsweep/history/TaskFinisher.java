@@ -1,5 +1,6 @@
 package io.shardsweep.history;
 
+import io.shardsweep.IdChunks;
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
@@ -23,7 +24,6 @@ public class TaskFinisher {
     /** last_error is VARCHAR(1024). */
     static final int MAX_ERROR_LENGTH = 1024;
     private static final int MAX_BACKOFF_DOUBLINGS = 16;
-    static final int MAX_IDS_PER_STATEMENT = 500;
 
     private final FinishMapper mapper;
     private final Clock clock;
@@ -44,7 +44,7 @@ public class TaskFinisher {
         Set<Long> absent = Set.copyOf(ids(results, TaskResult.Kind.ALREADY_ABSENT));
         int moved = 0;
         int movedAbsent = 0;
-        for (List<Long> chunk : chunks(ids(results, TaskResult.Kind.DELETED, TaskResult.Kind.ALREADY_ABSENT))) {
+        for (List<Long> chunk : IdChunks.of(ids(results, TaskResult.Kind.DELETED, TaskResult.Kind.ALREADY_ABSENT))) {
             // Lock first: INSERT ... SELECT under READ COMMITTED reads without locking, so the rows
             // must be pinned to this claim before they are copied and deleted.
             List<Long> owned = mapper.lockOwned(token, chunk);
@@ -104,24 +104,12 @@ public class TaskFinisher {
 
     private int release(String token, List<Long> ids) {
         int released = 0;
-        for (List<Long> chunk : chunks(ids)) {
+        for (List<Long> chunk : IdChunks.of(ids)) {
             released += mapper.release(token, chunk);
         }
         return released;
     }
 
-    /**
-     * Id lists go to the database in chunks: MariaDB rewrites an IN list of 1000 or more values
-     * into a join (in_predicate_conversion_threshold), whose locking scan would reach rows of
-     * other shards; MySQL falls back to a scan when a long list outgrows the range optimizer.
-     */
-    static List<List<Long>> chunks(List<Long> ids) {
-        List<List<Long>> chunks = new ArrayList<>();
-        for (int from = 0; from < ids.size(); from += MAX_IDS_PER_STATEMENT) {
-            chunks.add(ids.subList(from, Math.min(ids.size(), from + MAX_IDS_PER_STATEMENT)));
-        }
-        return chunks;
-    }
 
     /** retry-backoff, doubled for each earlier failure. */
     Duration backoff(int earlierAttempts) {

@@ -4,12 +4,9 @@ import com.xxl.job.core.context.XxlJobHelper;
 import com.xxl.job.core.handler.annotation.XxlJob;
 import io.shardsweep.ShardSweepException;
 import io.shardsweep.claim.ShardAssignment;
-import io.shardsweep.run.CleanupRunner;
-import io.shardsweep.run.DryRun;
+import io.shardsweep.run.CleanupTrigger;
 import io.shardsweep.run.JobParameterParser;
 import io.shardsweep.run.RunParameters;
-import io.shardsweep.run.RunSummary;
-import io.shardsweep.run.StopReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -25,13 +22,11 @@ public class FileCleanupJobHandler {
 
     private static final Logger log = LoggerFactory.getLogger(FileCleanupJobHandler.class);
 
-    private final CleanupRunner runner;
-    private final DryRun dryRun;
+    private final CleanupTrigger trigger;
     private final JobParameterParser parameters;
 
-    public FileCleanupJobHandler(CleanupRunner runner, DryRun dryRun, JobParameterParser parameters) {
-        this.runner = runner;
-        this.dryRun = dryRun;
+    public FileCleanupJobHandler(CleanupTrigger trigger, JobParameterParser parameters) {
+        this.trigger = trigger;
         this.parameters = parameters;
     }
 
@@ -40,21 +35,18 @@ public class FileCleanupJobHandler {
         try {
             ShardAssignment shard = new ShardAssignment(XxlJobHelper.getShardIndex(), XxlJobHelper.getShardTotal());
             RunParameters run = parameters.parse(XxlJobHelper.getJobParam());
-            if (run.dryRun()) {
-                XxlJobHelper.handleSuccess(dryRun.report(shard, run, XxlJobRunLog.INSTANCE));
-                return;
-            }
-            RunSummary summary = runner.run(shard, run, XxlJobRunLog.INSTANCE);
-            XxlJobHelper.log("summary: {}", summary);
-            if (summary.stopReason() == StopReason.INTERRUPTED || summary.stopReason() == StopReason.SHUTDOWN) {
-                XxlJobHelper.handleFail(summary.toString());
+            CleanupTrigger.Outcome outcome = trigger.execute(shard, run, "xxl-job log " + XxlJobHelper.getLogId(), XxlJobRunLog.INSTANCE);
+            if (outcome.success()) {
+                XxlJobHelper.handleSuccess(outcome.message());
             } else {
-                XxlJobHelper.handleSuccess(summary.toString());
+                XxlJobHelper.handleFail(outcome.message());
             }
         } catch (ShardSweepException e) {
             JobFailures.fail(log, e.getMessage(), e);
         } catch (DataAccessException | TransactionException e) {
             JobFailures.fail(log, JobFailures.databaseMessage(e), e);
+        } catch (RuntimeException e) {
+            JobFailures.fail(log, "unexpected error, the run stopped: " + e, e);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.shardsweep.run;
 
 import io.shardsweep.config.ShardSweepProperties;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
@@ -12,14 +13,17 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads the optional executor parameter of a cleanup trigger: a JSON object such as
- * {@code {"batchSize": 500, "timeoutSeconds": 300, "dryRun": true}}. Anything else, an unknown
- * key, a wrong type or an out-of-range value, is refused with a message that says what was wrong.
+ * {@code {"batchSize": 500, "timeoutSeconds": 300, "dryRun": true}}, or for an operator's
+ * "Run once" {@code {"requeueIds": [17, 42]}} / {@code {"requeueDead": true}}. Anything else, an
+ * unknown key, a wrong type or an out-of-range value, is refused with a message that says what was wrong.
  */
 @Component
 public class JobParameterParser {
 
     static final String EXAMPLE = "{\"batchSize\": 500, \"timeoutSeconds\": 300, \"dryRun\": true}";
-    private static final int MAX_PARAMETER_LENGTH = 4096;
+    static final String KNOWN = "batchSize, timeoutSeconds, dryRun, requeueIds, requeueDead";
+    static final int MAX_REQUEUE_IDS = 1000;
+    private static final int MAX_PARAMETER_LENGTH = 16_384;
 
     private final JsonMapper mapper = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -36,7 +40,7 @@ public class JobParameterParser {
     }
 
     /** The JSON shape of the parameter; every field is optional. */
-    record Raw(Integer batchSize, Long timeoutSeconds, Boolean dryRun) {
+    record Raw(Integer batchSize, Long timeoutSeconds, Boolean dryRun, List<Long> requeueIds, Boolean requeueDead) {
     }
 
     public RunParameters parse(String parameter) {
@@ -54,12 +58,21 @@ public class JobParameterParser {
             }
             timeout = Duration.ofSeconds(seconds);
         }
-        return new RunParameters(batchSize, timeout, Boolean.TRUE.equals(raw.dryRun()));
+        List<Long> requeueIds = raw.requeueIds() == null ? List.of() : raw.requeueIds();
+        if (requeueIds.size() > MAX_REQUEUE_IDS) {
+            throw invalid("requeueIds lists " + requeueIds.size() + " ids; at most " + MAX_REQUEUE_IDS + " per trigger (use requeueDead for all dead rows)");
+        }
+        for (Long id : requeueIds) {
+            if (id == null || id < 1) {
+                throw invalid("requeueIds must hold positive task ids, got " + id);
+            }
+        }
+        return new RunParameters(batchSize, timeout, Boolean.TRUE.equals(raw.dryRun()), requeueIds, Boolean.TRUE.equals(raw.requeueDead()));
     }
 
     private Raw read(String parameter) {
         if (parameter == null || parameter.isBlank()) {
-            return new Raw(null, null, null);
+            return new Raw(null, null, null, null, null);
         }
         if (parameter.length() > MAX_PARAMETER_LENGTH) {
             throw invalid("parameter is " + parameter.length() + " characters long; at most " + MAX_PARAMETER_LENGTH + " are accepted");
@@ -71,7 +84,7 @@ public class JobParameterParser {
         try {
             return mapper.readValue(trimmed, Raw.class);
         } catch (UnrecognizedPropertyException e) {
-            throw invalid("unknown parameter '" + e.getPropertyName() + "'; known: batchSize, timeoutSeconds, dryRun");
+            throw invalid("unknown parameter '" + e.getPropertyName() + "'; known: " + KNOWN);
         } catch (JacksonException e) {
             throw invalid("malformed JSON parameter: " + e.getOriginalMessage());
         }

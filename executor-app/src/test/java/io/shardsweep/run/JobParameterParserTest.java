@@ -57,7 +57,33 @@ class JobParameterParserTest {
 
     @Test
     void an_oversized_parameter_is_refused_before_parsing() {
-        assertThatThrownBy(() -> parser.parse("{\"dryRun\": true" + " ".repeat(5000) + "}"))
-                .isInstanceOf(InvalidJobParameterException.class).hasMessageContaining("at most 4096");
+        assertThatThrownBy(() -> parser.parse("{\"dryRun\": true" + " ".repeat(20_000) + "}"))
+                .isInstanceOf(InvalidJobParameterException.class).hasMessageContaining("at most 16384");
+    }
+
+    @Test
+    void requeue_parameters_are_read_with_their_ids() {
+        RunParameters parameters = parser.parse("{\"requeueIds\": [17, 42], \"requeueDead\": true}");
+        assertThat(parameters.requeueIds()).containsExactly(17L, 42L);
+        assertThat(parameters.requeueDead()).isTrue();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"requeueIds\": [0]}             | requeueIds must hold positive task ids, got 0",
+            "{\"requeueIds\": [-3]}            | requeueIds must hold positive task ids, got -3",
+            "{\"requeueIds\": [null]}          | requeueIds must hold positive task ids, got null",
+            "{\"requeueIds\": 17}              | malformed JSON parameter",
+            "{\"requeueIds\": [\"17\"]}        | malformed JSON parameter",
+            "{\"requeueDead\": 1}              | malformed JSON parameter",
+    })
+    void bad_requeue_parameters_are_refused(String parameter, String expected) {
+        assertThatThrownBy(() -> parser.parse(parameter)).isInstanceOf(InvalidJobParameterException.class).hasMessageContaining(expected);
+    }
+
+    @Test
+    void more_than_a_thousand_requeue_ids_are_refused() {
+        String ids = java.util.stream.LongStream.rangeClosed(1, 1001).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(","));
+        assertThatThrownBy(() -> parser.parse("{\"requeueIds\": [" + ids + "]}")).hasMessageContaining("at most 1000 per trigger");
     }
 }
