@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.IntSupplier;
 import java.util.function.IntConsumer;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 
 /**
@@ -17,11 +18,13 @@ import org.springframework.stereotype.Service;
 public class StaleTaskCompensator {
 
     private final CompensationMapper mapper;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
 
-    public StaleTaskCompensator(CompensationMapper mapper, Clock clock, ShardSweepProperties properties) {
+    public StaleTaskCompensator(CompensationMapper mapper, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties) {
         this.mapper = mapper;
+        this.events = events;
         this.clock = clock;
         this.properties = properties;
     }
@@ -35,7 +38,9 @@ public class StaleTaskCompensator {
         int[] pages = {0};
         int dead = drain(() -> mapper.parkExhausted(now, max, page), page, pages, onPage);
         int reset = drain(() -> mapper.resetStale(now, max, page), page, pages, onPage);
-        return new CompensationSummary(reset, dead, pages[0], Duration.between(started, clock.instant()));
+        CompensationSummary summary = new CompensationSummary(reset, dead, pages[0], Duration.between(started, clock.instant()));
+        events.publishEvent(new CompensationFinished(summary));
+        return summary;
     }
 
     private static int drain(IntSupplier pageStatement, int pageSize, int[] pages, IntConsumer onPage) {

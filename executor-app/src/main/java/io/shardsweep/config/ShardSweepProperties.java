@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param compensationPageSize rows reset per statement by the compensation job
  * @param progressEvery a progress line goes to the run log after this many files
  * @param progressInterval ... or after this much time, whichever comes first
+ * @param metricsRefresh how often the backlog gauges are recounted in the background
  */
 @ConfigurationProperties("shardsweep")
 public record ShardSweepProperties(
@@ -39,7 +40,8 @@ public record ShardSweepProperties(
         @DefaultValue("5m") Duration staleThreshold,
         @DefaultValue("500") int compensationPageSize,
         @DefaultValue("1000") int progressEvery,
-        @DefaultValue("10s") Duration progressInterval) {
+        @DefaultValue("10s") Duration progressInterval,
+        @DefaultValue("30s") Duration metricsRefresh) {
 
     public static final int DEFAULT_BATCH_SIZE = 200;
 
@@ -62,6 +64,7 @@ public record ShardSweepProperties(
         requirePositive("shardsweep.retry-backoff", retryBackoff);
         requirePositive("shardsweep.stale-threshold", staleThreshold);
         requirePositive("shardsweep.progress-interval", progressInterval);
+        requirePositive("shardsweep.metrics-refresh", metricsRefresh);
         if (runTimeout.compareTo(maxRunTimeout) > 0) {
             throw new IllegalArgumentException("shardsweep.run-timeout (" + runTimeout + ") exceeds shardsweep.max-run-timeout (" + maxRunTimeout + ")");
         }

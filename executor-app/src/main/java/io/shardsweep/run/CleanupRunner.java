@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Service;
 
@@ -43,13 +44,14 @@ public class CleanupRunner {
     private final ExecutorService deletePool;
     private final RetryTemplate databaseRetry;
     private final RunRegistry registry;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
 
     public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, FileDeleter deleter,
                          @Qualifier("deletePool") ExecutorService deletePool,
                          @Qualifier("databaseRetry") RetryTemplate databaseRetry,
-                         RunRegistry registry, Clock clock, ShardSweepProperties properties) {
+                         RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties) {
         this.claimer = claimer;
         this.finisher = finisher;
         this.leases = leases;
@@ -57,6 +59,7 @@ public class CleanupRunner {
         this.deletePool = deletePool;
         this.databaseRetry = databaseRetry;
         this.registry = registry;
+        this.events = events;
         this.clock = clock;
         this.properties = properties;
     }
@@ -132,6 +135,7 @@ public class CleanupRunner {
                 throw new IllegalStateException("bookkeeping broke: " + summary.unaccounted() + " claimed rows unaccounted in " + summary);
             }
             log.info("Cleanup finished: {}", summary);
+            events.publishEvent(new RunFinished(summary));
             return summary;
         }
 

@@ -7,11 +7,15 @@ import io.shardsweep.delete.PathRefusedException;
 import io.shardsweep.history.TaskResult;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The deletion of one claimed file on the shared pool. A stopping run must tell rows it never
@@ -20,16 +24,22 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class DeletionJob implements Runnable {
 
+    private static final Logger log = LoggerFactory.getLogger(DeletionJob.class);
+
     private enum State { QUEUED, RUNNING, SKIPPED }
 
     private final ClaimedTask task;
     private final FileDeleter deleter;
     private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
     private final CompletableFuture<TaskResult> result = new CompletableFuture<>();
+    /** The run's shard and run id, for the log lines of the pool thread. */
+    private final Map<String, String> logContext;
 
     DeletionJob(ClaimedTask task, FileDeleter deleter) {
         this.task = task;
         this.deleter = deleter;
+        Map<String, String> context = MDC.getCopyOfContextMap();
+        this.logContext = context == null ? Map.of() : context;
     }
 
     @Override
@@ -37,13 +47,21 @@ final class DeletionJob implements Runnable {
         if (!state.compareAndSet(State.QUEUED, State.RUNNING)) {
             return;
         }
+        MDC.setContextMap(logContext);
+        MDC.put("task", Long.toString(task.id()));
         try {
-            result.complete(delete());
+            TaskResult outcome = delete();
+            if (outcome.error() != null) {
+                log.info("Task {} not deleted: {}", task.id(), outcome.error());
+            }
+            result.complete(outcome);
         } catch (Throwable e) {
             result.complete(TaskResult.failed(task, TaskResult.Kind.FAILED, "unexpected " + e));
             if (e instanceof Error error) {
                 throw error;
             }
+        } finally {
+            MDC.clear();
         }
     }
 

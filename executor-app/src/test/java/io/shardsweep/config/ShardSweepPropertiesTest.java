@@ -22,7 +22,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_missing_storage_root_is_refused_with_the_property_name() {
         assertThatThrownBy(() -> new ShardSweepProperties(null, null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10)))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardsweep.storage-root must be set");
     }
 
@@ -35,7 +35,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_run_timeout_above_its_cap_is_refused() {
         assertThatThrownBy(() -> new ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10)))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30)))
                 .hasMessageContaining("exceeds shardsweep.max-run-timeout");
     }
 
@@ -47,6 +47,6 @@ class ShardSweepPropertiesTest {
 
     private static ShardSweepProperties valid(int pool, int batch, Duration staleThreshold) {
         return new ShardSweepProperties(Path.of("/srv"), null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10));
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30));
     }
 }

@@ -114,6 +114,9 @@ class FileCleanupEndToEndTest {
     @Autowired
     JdbcTemplate jdbc;
 
+    @Autowired
+    io.shardsweep.observability.XxlJobRegistryHealthIndicator registryHealth;
+
     private final AdminTriggerClient xxl = new AdminTriggerClient(EXECUTOR_ADDRESS, TOKEN);
 
     @DynamicPropertySource
@@ -183,6 +186,18 @@ class FileCleanupEndToEndTest {
                 });
         assertThat(admin.rejectedRequests()).as("requests the admin rejected for a wrong token").isZero();
         assertThat(xxl.beat().getCode()).as("executor /beat").isEqualTo(200);
+    }
+
+    @Test
+    void registry_health_is_up_with_the_address_the_admin_can_call_back() {
+        int before = admin.registrations().size();
+
+        var health = registryHealth.health();
+
+        assertThat(health.getStatus().getCode()).isEqualTo("UP");
+        assertThat(health.getDetails()).containsEntry("appname", APP_NAME)
+                .containsEntry("address", "http://127.0.0.1:" + PORT + "/");
+        assertThat(admin.registrations().size()).as("the check is a real registry call to the admin").isGreaterThan(before);
     }
 
     enum Dispatch {

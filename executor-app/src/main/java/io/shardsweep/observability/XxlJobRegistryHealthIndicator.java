@@ -1,0 +1,84 @@
+package io.shardsweep.observability;
+
+import com.xxl.job.core.constant.RegistType;
+import com.xxl.job.core.executor.XxlJobExecutor;
+import com.xxl.job.core.openapi.AdminBiz;
+import com.xxl.job.core.openapi.model.RegistryRequest;
+import com.xxl.tool.http.IPTool;
+import com.xxl.tool.response.Response;
+import io.shardsweep.config.XxlJobProperties;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code xxlJobRegistry} health: whether this instance is registered with the admin right now.
+ * The 3.3.2 admin has no API to read its registry, so the check sends the same registry beat the
+ * executor sends every 30 s (an idempotent upsert), at most once per {@link #CACHE}. Part of the
+ * readiness group, not liveness: an unreachable admin is no reason to restart the executor.
+ */
+@Component("xxlJobRegistry")
+@ConditionalOnProperty(prefix = "xxl.job.executor", name = "enabled", havingValue = "true", matchIfMissing = true)
+public class XxlJobRegistryHealthIndicator implements HealthIndicator {
+
+    static final Duration CACHE = Duration.ofSeconds(30);
+
+    private final XxlJobProperties properties;
+    private final Clock clock;
+    private volatile Health last;
+    private volatile Instant checkedAt = Instant.MIN;
+
+    public XxlJobRegistryHealthIndicator(XxlJobProperties properties, Clock clock) {
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Override
+    public Health health() {
+        Instant now = clock.instant();
+        if (last == null || Duration.between(checkedAt, now).compareTo(CACHE) >= 0) {
+            last = check();
+            checkedAt = now;
+        }
+        return last;
+    }
+
+    private Health check() {
+        String appname = properties.executor().appname();
+        String address = registeredAddress();
+        List<AdminBiz> admins = XxlJobExecutor.getAdminBizList();
+        if (admins == null || admins.isEmpty()) {
+            return Health.down().withDetail("reason", "no admin address configured (xxl.job.admin.addresses)")
+                    .withDetail("appname", appname).build();
+        }
+        String lastError = null;
+        for (AdminBiz admin : admins) {
+            try {
+                Response<String> response = admin.registry(new RegistryRequest(RegistType.EXECUTOR.name(), appname, address));
+                if (response != null && response.isSuccess()) {
+                    return Health.up().withDetail("appname", appname).withDetail("address", address).build();
+                }
+                lastError = response == null ? "no response" : response.getMsg();
+            } catch (RuntimeException e) {
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        return Health.down().withDetail("appname", appname).withDetail("address", address)
+                .withDetail("error", String.valueOf(lastError)).build();
+    }
+
+    /** The address xxl-job-core registers: the configured one, else http://ip:port/. */
+    String registeredAddress() {
+        XxlJobProperties.Executor executor = properties.executor();
+        if (executor.address() != null && !executor.address().isBlank()) {
+            return executor.address();
+        }
+        String ip = executor.ip() != null && !executor.ip().isBlank() ? executor.ip() : IPTool.getIp();
+        return "http://" + IPTool.toAddressString(ip, executor.port()) + "/";
+    }
+}

@@ -1,0 +1,115 @@
+package io.shardsweep.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+
+import io.shardsweep.claim.ClaimedBatch;
+import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.claim.TaskClaimer;
+import io.shardsweep.compensation.StaleTaskCompensator;
+import io.shardsweep.run.CleanupRunner;
+import io.shardsweep.run.RunLog;
+import io.shardsweep.run.RunParameters;
+import io.shardsweep.testsupport.DatabaseTest;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+import org.springframework.web.context.WebApplicationContext;
+
+class ObservabilityTest extends DatabaseTest {
+
+    @Autowired
+    WebApplicationContext context;
+
+    @Autowired
+    CleanupRunner runner;
+
+    @Autowired
+    TaskClaimer claimer;
+
+    @Autowired
+    StaleTaskCompensator compensator;
+
+    @Autowired
+    CleanupMetrics metrics;
+
+    MockMvc mvc;
+
+    @BeforeEach
+    void mockMvc() {
+        mvc = MockMvcBuilders.webAppContextSetup(context).build();
+    }
+
+    @Test
+    void prometheus_shows_the_rows_a_run_handled_by_outcome_and_its_duration() throws Exception {
+        double deletedBefore = scrape("shardsweep_tasks_total", "outcome=\"deleted\"");
+        double absentBefore = scrape("shardsweep_tasks_total", "outcome=\"already_absent\"");
+        enqueueFiles(7);
+        enqueue("gone.mp4");
+
+        runner.run(ShardAssignment.ALL, new RunParameters(50, Duration.ofMinutes(1), false), RunLog.NONE);
+
+        assertThat(scrape("shardsweep_tasks_total", "outcome=\"deleted\"") - deletedBefore).isEqualTo(7);
+        assertThat(scrape("shardsweep_tasks_total", "outcome=\"already_absent\"") - absentBefore).isEqualTo(1);
+        assertThat(scrape("shardsweep_run_duration_seconds_count", "stop=\"drained\"")).isGreaterThanOrEqualTo(1);
+        assertThat(scrape("shardsweep_run_files_per_second", "")).isGreaterThan(0);
+    }
+
+    @Test
+    void backlog_gauges_count_rows_by_state() throws Exception {
+        enqueueFiles(5);
+        jdbc.update("UPDATE file_deletion_task SET status = 'DEAD' WHERE id % 5 = 0");
+        long scheduled = enqueue("later.mp4");
+        jdbc.update("UPDATE file_deletion_task SET not_before = UTC_TIMESTAMP(3) + INTERVAL 1 DAY WHERE id = ?", scheduled);
+
+        metrics.refreshBacklog();
+
+        assertThat(scrape("shardsweep_backlog_rows", "state=\"due\"")).isEqualTo(4);
+        assertThat(scrape("shardsweep_backlog_rows", "state=\"dead\"")).isEqualTo(1);
+        assertThat(scrape("shardsweep_backlog_rows", "state=\"scheduled\"")).isEqualTo(1);
+        assertThat(scrape("shardsweep_backlog_rows", "state=\"in_progress\"")).isZero();
+    }
+
+    @Test
+    void stale_rows_reset_by_compensation_are_counted() throws Exception {
+        double before = scrape("shardsweep_stale_rows_total", "result=\"reset\"");
+        enqueueFiles(3);
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+        assertThat(batch.size()).isEqualTo(3);
+        clock.advance(Duration.ofMinutes(10));
+
+        compensator.compensate(changed -> { });
+
+        assertThat(scrape("shardsweep_stale_rows_total", "result=\"reset\"") - before).isEqualTo(3);
+    }
+
+    @Test
+    void health_reports_the_database() throws Exception {
+        String health = mvc.perform(get("/actuator/health")).andReturn().getResponse().getContentAsString();
+
+        assertThat(health).contains("\"status\":\"UP\"").contains("\"db\"");
+    }
+
+    /** The value of the first Prometheus sample of {@code metric} whose labels contain {@code label}. */
+    private double scrape(String metric, String label) throws Exception {
+        String body = mvc.perform(get("/actuator/prometheus")).andReturn().getResponse().getContentAsString();
+        Matcher m = Pattern.compile("(?m)^" + metric + "\\{([^}]*)\\} (\\S+)$").matcher(body);
+        while (m.find()) {
+            if (m.group(1).contains(label)) {
+                return Double.parseDouble(m.group(2));
+            }
+        }
+        if (label.isEmpty()) {
+            Matcher plain = Pattern.compile("(?m)^" + metric + "(?:\\{[^}]*\\})? (\\S+)$").matcher(body);
+            if (plain.find()) {
+                return Double.parseDouble(plain.group(1));
+            }
+        }
+        return 0;
+    }
+}
