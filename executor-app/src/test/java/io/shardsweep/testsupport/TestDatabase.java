@@ -187,6 +187,15 @@ public final class TestDatabase {
 
     // ---------------------------------------------------------------- backend selection
 
+    /**
+     * For the local demo: a configured server if one is named, else always the embedded MariaDB
+     * (no Docker probe). Not cached; the caller owns it for the life of the JVM.
+     */
+    public static TestDatabase embeddedUnlessConfigured() {
+        String url = setting(PROP_URL, "SHARDSWEEP_TEST_JDBC_URL", null);
+        return url != null && !url.isBlank() ? start() : verified(startEmbeddedMariaDb());
+    }
+
     private static TestDatabase start() {
         String url = setting(PROP_URL, "SHARDSWEEP_TEST_JDBC_URL", null);
         if (url != null && !url.isBlank()) {
