@@ -1,13 +1,16 @@
 package io.shardsweep.config;
 
-import com.xxl.job.core.executor.impl.XxlJobSpringExecutor;
 import io.shardsweep.claim.InstanceIdentity;
 import io.shardsweep.delete.ConfinedFileDeleter;
+import io.shardsweep.executor.ShardSweepXxlJobExecutor;
+import io.shardsweep.job.FileCleanupJobHandler;
+import io.shardsweep.job.StaleTaskCompensationJobHandler;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -80,22 +83,12 @@ public class ExecutorConfiguration {
                 .build());
     }
 
+    /** ShardSweep's XXL-JOB executor: refuses weak tokens, runs only these BEAN handlers. */
     @Bean
     @ConditionalOnProperty(prefix = "xxl.job.executor", name = "enabled", havingValue = "true", matchIfMissing = true)
-    XxlJobSpringExecutor xxlJobExecutor(XxlJobProperties properties) {
-        XxlJobSpringExecutor executor = new XxlJobSpringExecutor();
-        executor.setAdminAddresses(properties.admin().addresses());
-        executor.setAccessToken(properties.admin().accessToken());
-        executor.setTimeout(properties.admin().timeout());
-        executor.setAppname(properties.executor().appname());
-        executor.setAddress(properties.executor().address());
-        executor.setIp(properties.executor().ip());
-        executor.setPort(properties.executor().port());
-        executor.setLogPath(properties.executor().logpath());
-        executor.setLogRetentionDays(properties.executor().logretentiondays());
-        // Only scan our own beans for @XxlJob handlers.
-        executor.setExcludedPackage("org.springframework.,spring.,org.mybatis.,org.flywaydb.,com.zaxxer.");
-        return executor;
+    ShardSweepXxlJobExecutor xxlJobExecutor(XxlJobProperties properties, FileCleanupJobHandler cleanup,
+                                            StaleTaskCompensationJobHandler compensation) {
+        return new ShardSweepXxlJobExecutor(properties, List.of(cleanup, compensation));
     }
 
     private static String hostName() {

@@ -4,9 +4,9 @@ import com.xxl.job.core.constant.RegistType;
 import com.xxl.job.core.executor.XxlJobExecutor;
 import com.xxl.job.core.openapi.AdminBiz;
 import com.xxl.job.core.openapi.model.RegistryRequest;
-import com.xxl.tool.http.IPTool;
 import com.xxl.tool.response.Response;
 import io.shardsweep.config.XxlJobProperties;
+import io.shardsweep.executor.ShardSweepXxlJobExecutor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,13 +72,7 @@ public class XxlJobRegistryHealthIndicator implements HealthIndicator {
                 .withDetail("error", String.valueOf(lastError)).build();
     }
 
-    /** The address xxl-job-core registers: the configured one, else http://ip:port/. */
     String registeredAddress() {
-        XxlJobProperties.Executor executor = properties.executor();
-        if (executor.address() != null && !executor.address().isBlank()) {
-            return executor.address();
-        }
-        String ip = executor.ip() != null && !executor.ip().isBlank() ? executor.ip() : IPTool.getIp();
-        return "http://" + IPTool.toAddressString(ip, executor.port()) + "/";
+        return ShardSweepXxlJobExecutor.registeredAddress(properties.executor());
     }
 }

@@ -188,6 +188,44 @@ class FileCleanupEndToEndTest {
         assertThat(xxl.beat().getCode()).as("executor /beat").isEqualTo(200);
     }
 
+    /**
+     * A GLUE trigger carries code; xxl-job-core 3.3.2 would run it. Each of these would create its
+     * marker file (the shell one via a script file, the Groovy one in-process), with the valid token.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"GLUE_SHELL", "GLUE_GROOVY", "GLUE_PYTHON"})
+    void a_glue_trigger_with_the_valid_token_runs_nothing(String glueType) throws Exception {
+        Path marker = Files.createTempDirectory("glue").resolve("pwned-" + glueType);
+        String source = switch (glueType) {
+            case "GLUE_SHELL" -> "#!/bin/bash\ntouch " + marker + "\n";
+            case "GLUE_PYTHON" -> "open('" + marker + "', 'w').write('x')\n";
+            default -> "import com.xxl.job.core.handler.IJobHandler\n"
+                    + "class Pwn extends IJobHandler { void execute() { new File('" + marker + "').text = 'x' } }\n";
+        };
+        TriggerRequest glue = AdminTriggerClient.beanTrigger(JOB_IDS.incrementAndGet(), "", "", LOG_IDS.incrementAndGet(),
+                0, 1, 0, "SERIAL_EXECUTION");
+        glue.setGlueType(glueType);
+        glue.setGlueSource(source);
+
+        var response = xxl.run(glue);
+
+        assertThat(response.getCode()).isEqualTo(500);
+        assertThat(response.getMsg()).contains("runs only its BEAN handlers").contains(glueType);
+        Thread.sleep(1_000); // a script would have run by now; the assertion is on the file, not the time
+        assertThat(marker).doesNotExist();
+    }
+
+    @Test
+    void a_bean_trigger_for_a_handler_we_did_not_register_is_refused() {
+        TriggerRequest unknown = AdminTriggerClient.beanTrigger(JOB_IDS.incrementAndGet(), "demoJobHandler", "",
+                LOG_IDS.incrementAndGet(), 0, 1, 0, "SERIAL_EXECUTION");
+
+        var response = xxl.run(unknown);
+
+        assertThat(response.getCode()).isEqualTo(500);
+        assertThat(response.getMsg()).contains("demoJobHandler").contains("not found");
+    }
+
     @Test
     void registry_health_is_up_with_the_address_the_admin_can_call_back() {
         int before = admin.registrations().size();
