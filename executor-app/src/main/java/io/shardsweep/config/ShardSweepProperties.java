@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param deletePoolSize concurrent deletions per instance; defaults to the core count
  * @param batchSize rows claimed per statement
  * @param maxBatchSize largest batch size a trigger parameter may ask for
- * @param runTimeout overall time budget of one cleanup run; a trigger parameter may override it
+ * @param runTimeout overall time budget of one cleanup run, inside a one-minute cron; a trigger parameter may override it
  * @param maxRunTimeout largest run timeout a trigger parameter may ask for
  * @param inFlightGrace how long a stopping run waits for deletions already under way
  * @param maxAttempts failed attempts after which a row is parked as DEAD
@@ -32,7 +32,7 @@ public record ShardSweepProperties(
         @DefaultValue("0") int deletePoolSize,
         @DefaultValue("" + DEFAULT_BATCH_SIZE) int batchSize,
         @DefaultValue("5000") int maxBatchSize,
-        @DefaultValue("5m") Duration runTimeout,
+        @DefaultValue("50s") Duration runTimeout,
         @DefaultValue("6h") Duration maxRunTimeout,
         @DefaultValue("30s") Duration inFlightGrace,
         @DefaultValue("3") int maxAttempts,
