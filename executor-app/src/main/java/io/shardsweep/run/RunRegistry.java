@@ -71,8 +71,10 @@ public class RunRegistry implements SmartLifecycle {
         }
     }
 
+    /** Also a restart after a stop (a paused context, as Spring's test context cache does): runs may claim again. */
     @Override
     public void start() {
+        stopping = false;
         running = true;
     }
 

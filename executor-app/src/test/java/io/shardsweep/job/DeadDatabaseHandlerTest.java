@@ -17,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /** The database is unreachable: both handlers fail the run with a clear message instead of a stack trace. */
 @SpringBootTest(classes = ShardSweepApplication.class, properties = {
         "xxl.job.executor.enabled=false",
+        "shardsweep.intake.enabled=false",
         "spring.main.keep-alive=false",
         "spring.flyway.enabled=false",
         "spring.datasource.hikari.initialization-fail-timeout=-1",

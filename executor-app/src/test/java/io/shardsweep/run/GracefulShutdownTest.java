@@ -76,4 +76,20 @@ class GracefulShutdownTest {
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0", Integer.class)).isEqualTo(36);
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task_history", Integer.class)).isEqualTo(4);
     }
+
+    @Test
+    void a_stopped_registry_that_is_started_again_lets_runs_claim_again() {
+        RunRegistry registry = new RunRegistry(new io.shardsweep.config.ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000,
+                Duration.ofSeconds(50), Duration.ofHours(6), Duration.ofSeconds(1), 3, Duration.ofMinutes(1), Duration.ofMinutes(5),
+                500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30)));
+        registry.start();
+        registry.stop();
+        assertThat(registry.enter()).as("refused while stopped").isFalse();
+
+        registry.start(); // a paused context resumes
+
+        assertThat(registry.isStopping()).isFalse();
+        assertThat(registry.enter()).isTrue();
+        registry.exit();
+    }
 }

@@ -1,0 +1,228 @@
+package io.shardsweep.intake;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * Turns every failure of the intake API into an RFC 9457 {@code application/problem+json} answer whose
+ * {@code detail} says what was wrong, never with more than a bounded excerpt of the request. Applies to
+ * {@link TaskIntakeController} only; the rest of the application keeps Spring Boot's error handling.
+ */
+@RestControllerAdvice(assignableTypes = TaskIntakeController.class)
+@ConditionalOnIntakeEnabled
+public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(IntakeExceptionHandler.class);
+    private static final int MAX_DETAIL_CHARS = 600;
+    /** A 400 lists at most this many violations; a batch of 1000 bad tasks does not need 1000 of them. */
+    static final int MAX_LISTED_VIOLATIONS = 100;
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> invalid(InvalidRequestException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage(), request);
+        List<Violation> violations = e.violations();
+        problem.setProperty("errors", violations.subList(0, Math.min(violations.size(), MAX_LISTED_VIOLATIONS)));
+        if (violations.size() > MAX_LISTED_VIOLATIONS) {
+            problem.setProperty("errorsNotListed", violations.size() - MAX_LISTED_VIOLATIONS);
+        }
+        return ResponseEntity.of(problem).build();
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> tooLarge(RequestTooLargeException e, HttpServletRequest request) {
+        return ResponseEntity.of(problem(HttpStatus.CONTENT_TOO_LARGE, e.getMessage(), request)).build();
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> notFound(TaskNotFoundException e, HttpServletRequest request) {
+        return ResponseEntity.of(problem(HttpStatus.NOT_FOUND, e.getMessage(), request)).build();
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> notDead(TaskNotDeadException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage(), request);
+        problem.setProperty("state", e.state());
+        return ResponseEntity.of(problem).build();
+    }
+
+    /** A deadlock that kept recurring, a lock wait timeout, or a database that does not answer: worth a retry. */
+    @ExceptionHandler({TransientDataAccessException.class, RecoverableDataAccessException.class, DataAccessResourceFailureException.class})
+    ResponseEntity<ProblemDetail> databaseBusy(DataAccessException e, HttpServletRequest request) {
+        log.warn("intake API: database busy or unavailable, answered 503: {}", e.toString());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
+                .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "the database is busy or unavailable; nothing was changed, retry later", request));
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> databaseError(DataAccessException e, HttpServletRequest request) {
+        log.error("intake API: database error, answered 500", e);
+        return ResponseEntity.of(problem(HttpStatus.INTERNAL_SERVER_ERROR,
+                "database error; nothing was changed. The executor's log has the cause", request)).build();
+    }
+
+    /** A bug or an unexpected state: logged in full, answered without internals. */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> unexpected(RuntimeException e, HttpServletRequest request) {
+        log.error("intake API: unexpected failure, answered 500", e);
+        return ResponseEntity.of(problem(HttpStatus.INTERNAL_SERVER_ERROR,
+                "unexpected error; the executor's log has the cause", request)).build();
+    }
+
+    /** Malformed JSON, an unknown field, a wrong type, a missing body: say which, and where. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, unreadable(ex));
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    /** The default detail would echo the whole offending value. */
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers, HttpStatusCode status,
+                                                        WebRequest request) {
+        String name = ex.getPropertyName() == null ? "a parameter" : "'" + ex.getPropertyName() + "'";
+        Class<?> type = ex.getRequiredType();
+        String expected = type == long.class || type == Long.class ? "a whole number (a task id)" : "a " + (type == null ? "valid value" : type.getSimpleName());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, name + " must be " + expected + ", got "
+                + Excerpt.quoted(ex.getValue() == null ? null : String.valueOf(ex.getValue())));
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    /** Every answer from the base class passes here: bound what it may echo (a Content-Type, a parameter, the path). */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+                                                             HttpStatusCode statusCode, WebRequest request) {
+        if (body instanceof ProblemDetail problem) {
+            problem.setDetail(Excerpt.clean(problem.getDetail(), MAX_DETAIL_CHARS));
+            if (request instanceof ServletWebRequest servlet) {
+                problem.setInstance(instance(servlet.getRequest()));
+            }
+        }
+        return super.handleExceptionInternal(ex, body, headers, statusCode, request);
+    }
+
+    static String unreadable(HttpMessageNotReadableException ex) {
+        Throwable cause = ex.getCause();
+        if (cause instanceof UnrecognizedPropertyException unknown) {
+            String allowed = unknown.getKnownPropertyIds() == null ? "" : unknown.getKnownPropertyIds().stream()
+                    .map(String::valueOf).sorted().collect(Collectors.joining(", ", "; allowed: ", ""));
+            return "unknown field " + Excerpt.quoted(unknown.getPropertyName()) + where(unknown) + allowed;
+        }
+        if (cause instanceof MismatchedInputException mismatch) {
+            String field = path(mismatch);
+            String expected = mismatch.getTargetType() == null ? "another type" : jsonType(mismatch.getTargetType());
+            return field.isEmpty() ? "the body must be " + expected + at(mismatch.getLocation())
+                    : "field '" + field + "' must be " + expected + at(mismatch.getLocation());
+        }
+        if (cause instanceof StreamReadException malformed) {
+            return "malformed JSON" + at(malformed.getLocation()) + ": " + jacksonMessage(malformed);
+        }
+        if (cause instanceof JacksonException other) {
+            return "the body cannot be read as JSON" + at(other.getLocation()) + ": " + jacksonMessage(other);
+        }
+        if (ex.getMessage() != null && ex.getMessage().startsWith("Required request body is missing")) {
+            return "the request body is missing; send a JSON object";
+        }
+        return "the request body cannot be read: " + Excerpt.clean(cause == null ? ex.getMessage() : cause.getMessage(), Excerpt.MAX_ECHO_CHARS);
+    }
+
+    /** Jackson's own words, without its source-location boilerplate (the location is reported separately). */
+    private static String jacksonMessage(JacksonException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        int boilerplate = message.indexOf(" (start marker at [Source:");
+        if (boilerplate < 0) {
+            boilerplate = message.indexOf(" at [Source:");
+        }
+        return Excerpt.clean(boilerplate < 0 ? message : message.substring(0, boilerplate), Excerpt.MAX_ECHO_CHARS);
+    }
+
+    private static String where(JacksonException e) {
+        String parent = path(e);
+        int dot = parent.lastIndexOf('.');
+        parent = dot < 0 ? "" : parent.substring(0, dot);
+        return (parent.isEmpty() ? "" : " in '" + parent + "'") + at(e.getLocation());
+    }
+
+    /** The JSON path of the failure, e.g. {@code tasks[2].filePath}. */
+    private static String path(JacksonException e) {
+        StringBuilder out = new StringBuilder();
+        for (JacksonException.Reference ref : e.getPath()) {
+            if (ref.getPropertyName() != null) {
+                out.append(out.isEmpty() ? "" : ".").append(Excerpt.clean(ref.getPropertyName(), 50));
+            } else if (ref.getIndex() >= 0) {
+                out.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String at(TokenStreamLocation location) {
+        return location == null || location.getLineNr() < 0 ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    private static String jsonType(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        if (List.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static ProblemDetail problem(HttpStatus status, String detail, HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, Excerpt.clean(detail, MAX_DETAIL_CHARS));
+        problem.setInstance(instance(request));
+        return problem;
+    }
+
+    /**
+     * The request path as the problem's {@code instance}, set here because Spring would otherwise put
+     * the whole path there, however long. A path over {@value Excerpt#MAX_ECHO_CHARS} chars is cut
+     * (before any %-escape it would split) and marked with "...".
+     */
+    static URI instance(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        if (path.length() > Excerpt.MAX_ECHO_CHARS) {
+            int end = Excerpt.MAX_ECHO_CHARS;
+            int escape = path.lastIndexOf('%', end - 1);
+            if (escape >= 0 && escape > end - 3) {
+                end = escape;
+            }
+            path = path.substring(0, end) + "...";
+        }
+        try {
+            return URI.create(path);
+        } catch (IllegalArgumentException e) {
+            return URI.create("/api/tasks");
+        }
+    }
+}
