@@ -36,6 +36,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class TaskIntake {
 
     private static final Logger log = LoggerFactory.getLogger(TaskIntake.class);
+    /** Put before the previous error of a requeued task, as the job parameters do with theirs. */
+    static final String REQUEUE_NOTE = "requeued by intake API; before: ";
 
     /** Transactions that lose a deadlock are run again, this many times in all. */
     static final int MAX_DEADLOCK_ATTEMPTS = 3;
@@ -160,7 +162,7 @@ public class TaskIntake {
      */
     public TaskView requeue(long id) {
         TaskView view = inTransaction(() -> {
-            int changed = mapper.requeue(List.of(id));
+            int changed = mapper.requeue(List.of(id), REQUEUE_NOTE);
             TaskView now = mapper.findById(id);
             if (now == null) {
                 throw new TaskNotFoundException("no task with id " + id + ", neither pending nor finished");
@@ -196,7 +198,7 @@ public class TaskIntake {
             for (List<Long> chunk : IdChunks.of(distinct)) {
                 List<Long> dead = mapper.lockDead(chunk);
                 if (!dead.isEmpty()) {
-                    int changed = mapper.requeue(dead);
+                    int changed = mapper.requeue(dead, REQUEUE_NOTE);
                     if (changed != dead.size()) {
                         throw new IllegalStateException("requeued " + changed + " of " + dead.size() + " locked DEAD rows; rolled back");
                     }
