@@ -2,6 +2,7 @@ package io.shardsweep.claim;
 
 import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,13 +50,19 @@ public class LeaseKeeper implements DisposableBean {
         tokens.remove(token);
     }
 
-    /** Renews every tracked claim now; returns the rows renewed. */
+    /**
+     * Renews every tracked claim now; returns the rows renewed. One statement per claim: a single
+     * statement over the claims of several concurrent runs locked their rows in one sweep and
+     * deadlocked with those runs' finishing transactions. Per claim, renewal and finish lock the
+     * same rows in the same order (token index order is id order), so at worst one waits.
+     */
     public int renewNow() {
-        List<String> snapshot = List.copyOf(tokens);
-        if (snapshot.isEmpty()) {
-            return 0;
+        Instant leaseUntil = clock.instant().plus(properties.staleThreshold());
+        int renewed = 0;
+        for (String token : List.copyOf(tokens)) {
+            renewed += mapper.renewLeases(List.of(token), leaseUntil);
         }
-        return mapper.renewLeases(snapshot, clock.instant().plus(properties.staleThreshold()));
+        return renewed;
     }
 
     private void renewAndLogErrors() {
