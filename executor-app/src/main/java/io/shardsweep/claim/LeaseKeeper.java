@@ -1,5 +1,6 @@
 package io.shardsweep.claim;
 
+import io.shardsweep.IdChunks;
 import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
 import java.time.Instant;
@@ -51,16 +52,21 @@ public class LeaseKeeper implements DisposableBean {
     }
 
     /**
-     * Renews every tracked claim now; returns the rows renewed. One statement per claim: a single
-     * statement over the claims of several concurrent runs locked their rows in one sweep and
-     * deadlocked with those runs' finishing transactions. Per claim, renewal and finish lock the
-     * same rows in the same order (token index order is id order), so at worst one waits.
+     * Renews every tracked claim now; returns the rows renewed. Claim by claim and by primary key in
+     * id order, the order the finishing transaction locks in, so renewal and finish at worst wait
+     * for each other. A claim whose renewal fails is retried next round; the others still renew.
      */
     public int renewNow() {
         Instant leaseUntil = clock.instant().plus(properties.staleThreshold());
         int renewed = 0;
         for (String token : List.copyOf(tokens)) {
-            renewed += mapper.renewLeases(List.of(token), leaseUntil);
+            try {
+                for (List<Long> chunk : IdChunks.of(mapper.findIdsByToken(token))) {
+                    renewed += mapper.renewLeases(token, chunk, leaseUntil);
+                }
+            } catch (RuntimeException e) {
+                log.warn("Could not renew the lease of claim {}; next try in {}: {}", token, properties.leaseRenewInterval(), e.toString());
+            }
         }
         return renewed;
     }

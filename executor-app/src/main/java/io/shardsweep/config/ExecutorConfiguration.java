@@ -27,6 +27,8 @@ import org.springframework.core.retry.RetryTemplate;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({ShardSweepProperties.class, XxlJobProperties.class})
@@ -74,8 +76,10 @@ public class ExecutorConfiguration {
     @Bean
     RetryTemplate databaseRetry() {
         return new RetryTemplate(RetryPolicy.builder()
+                // A connection dropped mid-transaction also fails its rollback: TransactionSystemException.
                 .includes(TransientDataAccessException.class, RecoverableDataAccessException.class,
-                        DataAccessResourceFailureException.class)
+                        DataAccessResourceFailureException.class, TransactionSystemException.class,
+                        CannotCreateTransactionException.class)
                 .maxRetries(4)
                 .delay(Duration.ofMillis(250))
                 .multiplier(2)

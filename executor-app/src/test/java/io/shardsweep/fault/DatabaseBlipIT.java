@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,10 +30,9 @@ import org.junit.jupiter.api.Test;
  * accepts new ones again immediately, then the held row is released. Expected: the finish is retried
  * on a fresh connection 250 ms later and the run drains the backlog with success.
  *
- * <p>Run it with {@code -Dit.test=DatabaseBlipIT -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
+ * <p>Found as a bug (TransactionSystemException "JDBC rollback failed" was outside databaseRetry) and
+ * fixed; run it with {@code -Pfault -Dit.test=DatabaseBlipIT}.
  */
-@Disabled("main-code bug: a dropped connection during a batch's finish is not retried (TransactionSystemException "
-        + "'JDBC rollback failed' is outside databaseRetry); see the class comment")
 class DatabaseBlipIT {
 
     private FaultScenario scenario;

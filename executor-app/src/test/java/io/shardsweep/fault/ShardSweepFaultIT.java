@@ -160,7 +160,8 @@ class ShardSweepFaultIT {
      * require {@code status = 'PENDING'}, overlapping shards in the stale-totals round would take rows
      * another instance holds: that instance's finish would report {@code lost_claims} (asserted 0 for
      * every run) and the second deletion would find the file gone ({@code already_absent} asserted 0).
-     * If running cleanups ignored the shutdown, the SIGTERMed runs would go on to their budget and call
+     * (Tried: with the guard removed, the overlapping claims deadlock first and the runs call back a
+     * failure, which fails the round.) If running cleanups ignored the shutdown, the SIGTERMed runs would go on to their budget and call
      * back a success ({@code run cut short by SIGTERM reports a failure}). Not caught: the shutdown's
      * wait for runs in flight ({@code RunRegistry.stop}); 10-row batches finish in milliseconds anyway.
      */
@@ -317,7 +318,9 @@ class ShardSweepFaultIT {
      * <p>What catches a broken protection: without the claim's {@code status = 'PENDING'} guard both
      * processes would stamp the same rows; the loser's finish would report {@code lost_claims} and its
      * deletions would find files gone ({@code already_absent}), and the sum of claims would exceed the
-     * rows. All three are asserted. The runs must also both have claimed rows, or they did not compete.
+     * rows. All three are asserted, and both callbacks must be successes. (Tried: with the guard removed,
+     * the two claim statements deadlock and a run calls back a failure.) The runs must also both have
+     * claimed rows, or they did not compete.
      */
     @Test
     void two_triggers_of_the_same_shard_at_the_same_moment_do_the_work_once() {
