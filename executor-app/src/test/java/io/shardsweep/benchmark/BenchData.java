@@ -150,8 +150,61 @@ final class BenchData {
     }
 
     void truncate() {
-        jdbc.execute("TRUNCATE TABLE file_deletion_task");
-        jdbc.execute("TRUNCATE TABLE file_deletion_task_history");
+        awaitPurge();
+        truncate("file_deletion_task");
+        truncate("file_deletion_task_history");
+    }
+
+    /**
+     * On MariaDB, a TRUNCATE right after a large delete waited out innodb_lock_wait_timeout with no
+     * transaction open (purge still working through the table); waiting for purge first avoids that.
+     */
+    private void awaitPurge() {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            List<Long> length = jdbc.query("SHOW GLOBAL STATUS LIKE 'Innodb_history_list_length'", (rs, n) -> rs.getLong(2));
+            if (length.isEmpty() || length.get(0) <= 20) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * TRUNCATE waits for every transaction that holds a lock on the table. If one is still open (seen
+     * once on the embedded server after a case with deadlocks), print who holds it and try again.
+     */
+    private void truncate(String table) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<Void>) connection -> {
+                    try (java.sql.Statement st = connection.createStatement()) {
+                        st.execute("SET SESSION innodb_lock_wait_timeout = 10");
+                        try {
+                            st.execute("TRUNCATE TABLE " + table);
+                        } finally {
+                            st.execute("SET SESSION innodb_lock_wait_timeout = DEFAULT");
+                        }
+                    }
+                    return null;
+                });
+                return;
+            } catch (org.springframework.dao.DataAccessException e) {
+                System.out.println("[bench] TRUNCATE " + table + " failed (attempt " + attempt + "): " + e.getMostSpecificCause()
+                        + "\n[bench] open transactions: " + jdbc.queryForList("SELECT trx_id, trx_state, trx_started, trx_mysql_thread_id, "
+                        + "trx_rows_locked, trx_rows_modified, trx_query FROM information_schema.INNODB_TRX")
+                        + "\n[bench] sessions: " + jdbc.queryForList("SELECT ID, COMMAND, TIME, STATE, INFO FROM information_schema.PROCESSLIST "
+                        + "WHERE DB = DATABASE()"));
+                if (attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     void analyze() {

@@ -28,7 +28,20 @@ final class PlanExplainer {
     record Plan(String sql, List<Map<String, Object>> rows) {
     }
 
+    /**
+     * The plan, or a one-row plan saying why there is none (the mapper changes while other work goes
+     * on: a renamed statement or parameter must not cost the rest of the benchmark).
+     */
     Plan explain(String statementId, Map<String, Object> parameters) {
+        try {
+            return explainOrThrow(statementId, parameters);
+        } catch (RuntimeException e) {
+            return new Plan("", List.of(Map.of("Extra", "no plan: " + e.getClass().getSimpleName() + ": "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""))));
+        }
+    }
+
+    private Plan explainOrThrow(String statementId, Map<String, Object> parameters) {
         MappedStatement statement = sessions.getConfiguration().getMappedStatement(statementId);
         BoundSql bound = statement.getBoundSql(parameters);
         Object[] args = bound.getParameterMappings().stream().map(mapping -> {
