@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.shardsweep.compensation.CompensationFinished;
 import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.run.RunFailed;
 import io.shardsweep.run.RunFinished;
 import io.shardsweep.run.RunSummary;
 import java.time.Clock;
@@ -30,6 +31,7 @@ import org.springframework.stereotype.Component;
  * <ul>
  *   <li>{@code shardsweep_tasks_total{outcome}}: claimed, deleted, already_absent, failed, dead, released, lost_claims</li>
  *   <li>{@code shardsweep_run_duration_seconds{stop}}: one timer sample per run</li>
+ *   <li>{@code shardsweep_run_failures_total{cause}}: runs that ended by an exception: database, unexpected</li>
  *   <li>{@code shardsweep_run_files_per_second}: throughput of the last finished run</li>
  *   <li>{@code shardsweep_backlog_rows{state}}: due, scheduled, in_progress, dead (all shards)</li>
  *   <li>{@code shardsweep_stale_rows_total{result}}: reset, dead, by the compensation job</li>
@@ -82,6 +84,12 @@ public class CleanupMetrics implements DisposableBean {
                 .tag("stop", s.stopReason().name().toLowerCase(Locale.ROOT)).register(registry).record(s.took());
         lastFilesPerSecond.reset();
         lastFilesPerSecond.add(s.filesPerSecond());
+    }
+
+    @EventListener
+    public void onRunFailed(RunFailed event) {
+        Counter.builder("shardsweep.run.failures").description("Cleanup runs that ended by an exception instead of a summary")
+                .tag("cause", event.cause()).register(registry).increment();
     }
 
     @EventListener

@@ -74,6 +74,9 @@ public class CleanupRunner {
         MDC.put("shard", shard.toString());
         try {
             return new Run(runId, shard, parameters, runLog).execute();
+        } catch (RuntimeException e) {
+            events.publishEvent(RunFailed.of(runId, shard, e));
+            throw e;
         } finally {
             MDC.remove("run");
             MDC.remove("shard");

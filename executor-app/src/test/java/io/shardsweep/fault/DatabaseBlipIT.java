@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * on a fresh connection 250 ms later and the run drains the backlog with success.
  *
  * <p>Found as a bug (TransactionSystemException "JDBC rollback failed" was outside databaseRetry) and
- * fixed; run it with {@code -Pfault -Dit.test=DatabaseBlipIT}.
+ * fixed; run it alone with {@code -Dit.test=DatabaseBlipIT} (see ShardSweepFaultIT for the command).
  */
 class DatabaseBlipIT {
 

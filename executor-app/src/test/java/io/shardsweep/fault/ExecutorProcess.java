@@ -94,9 +94,7 @@ final class ExecutorProcess implements AutoCloseable {
                     "-jar", jar,
                     "--spring.datasource.url=" + config.jdbcUrl(),
                     "--spring.datasource.username=" + config.dbUser(),
-                    "--spring.datasource.password=" + config.dbPassword(),
                     "--xxl.job.admin.addresses=" + config.admin().address(),
-                    "--xxl.job.admin.accessToken=" + config.accessToken(),
                     "--xxl.job.executor.ip=127.0.0.1",
                     "--xxl.job.executor.port=" + xxlPort,
                     "--xxl.job.executor.logpath=" + jobLogs,
@@ -112,6 +110,10 @@ final class ExecutorProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(output.toFile()));
+            // Secrets through the environment, as operators should pass them: not on the command line,
+            // where every local user can read them with ps.
+            builder.environment().put("SPRING_DATASOURCE_PASSWORD", config.dbPassword());
+            builder.environment().put("XXL_JOB_ADMIN_ACCESSTOKEN", config.accessToken());
             builder.environment().put("LANG", "C.UTF-8");
             builder.environment().put("LC_ALL", "C.UTF-8");
             Process process = builder.start();

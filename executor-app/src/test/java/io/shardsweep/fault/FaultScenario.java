@@ -53,7 +53,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * root with a backlog of files and rows, a sibling {@code outside} directory with a sentinel file that
  * no executor may ever touch, three hostile rows aimed at it, and the executor processes it started.
  * It keeps every cleanup trigger it sent and every callback, and checks the end state with
- * {@link #assertExactlyOnce(int, String)}.
+ * {@link #assertExactlyOnce(int, String)}, which ends with {@link #assertNoSecretLogged()}.
+ *
+ * <p>The executors log in to the database as a user of this scenario's own, with a random password,
+ * so that their output and run logs can be searched for it (the test server's root password is
+ * empty, which no search can find).
  */
 final class FaultScenario implements AutoCloseable {
 
@@ -77,6 +81,9 @@ final class FaultScenario implements AutoCloseable {
     final Path outside;
     final Path logDir;
     private final TestDatabase db;
+    /** The executors' database login: this scenario's own user, or the test server's if it may not create one. */
+    private final String dbUser;
+    private final String dbPassword;
     private final Path sentinel;
     private final String sentinelContent = "sentinel " + UUID.randomUUID();
     private final FileTime sentinelModified;
@@ -108,6 +115,9 @@ final class FaultScenario implements AutoCloseable {
         this.db = TestDatabase.get();
         DataSource ds = db.freshSchema(schema);
         this.jdbc = new JdbcTemplate(ds);
+        String[] login = createScenarioUser();
+        this.dbUser = login[0];
+        this.dbPassword = login[1];
         this.admin = FakeXxlJobAdmin.start(token);
         Path target = targetDir();
         try {
@@ -197,7 +207,7 @@ final class FaultScenario implements AutoCloseable {
     /** Launches one executor whose database is reached at {@code jdbcUrl}; returns before it is ready. */
     ExecutorProcess launch(String jdbcUrl, Map<String, String> extra) {
         String id = "exec-" + instanceSeq.incrementAndGet();
-        ExecutorProcess p = ExecutorProcess.launch(new ExecutorProcess.Config(id, jdbcUrl, db.username(), db.password(),
+        ExecutorProcess p = ExecutorProcess.launch(new ExecutorProcess.Config(id, jdbcUrl, dbUser, dbPassword,
                 admin, token, storage, logDir, extra));
         processes.add(p);
         return p;
@@ -581,6 +591,7 @@ final class FaultScenario implements AutoCloseable {
         assertSentinelUntouched();
         assertThat(figures.duplicates()).isZero();
         assertThat(figures.losses()).isZero();
+        assertNoSecretLogged();
         return figures;
     }
 
@@ -609,6 +620,64 @@ final class FaultScenario implements AutoCloseable {
             int written = count("SELECT COUNT(*) FROM file_deletion_task_history WHERE finished_by = ?", instance);
             assertThat(reported).as("rows %s's run summaries report moved vs its history rows", instance).isEqualTo(written);
         }
+    }
+
+    /**
+     * A user with a random 32-character password and every privilege on this scenario's schema only.
+     * Falls back to the test server's own login where that login may not create users.
+     */
+    private String[] createScenarioUser() {
+        String user = "ssf_" + Integer.toHexString(schema.hashCode());
+        String password = randomToken(32);
+        try {
+            for (String host : List.of("%", "localhost")) {
+                jdbc.execute("DROP USER IF EXISTS '" + user + "'@'" + host + "'");
+                jdbc.execute("CREATE USER '" + user + "'@'" + host + "' IDENTIFIED BY '" + password + "'");
+                jdbc.execute("GRANT ALL PRIVILEGES ON `" + TestDatabase.schemaName(schema) + "`.* TO '" + user + "'@'" + host + "'");
+            }
+            return new String[] {user, password};
+        } catch (org.springframework.dao.DataAccessException e) {
+            System.out.println("(fault scenario " + label + ": cannot create a database user, the executors log in as "
+                    + db.username() + ": " + e.getMostSpecificCause().getMessage() + ")");
+            return new String[] {db.username(), db.password()};
+        }
+    }
+
+    /**
+     * No secret in anything an executor wrote: its stdout/stderr (the application log) and the XXL-JOB
+     * run logs under its {@code logpath}, which the admin console shows to every operator. Checked for
+     * the database password (when it is not trivially short) and the XXL-JOB access token. The logs
+     * must be there and name the runs, so an empty or missing log cannot pass.
+     */
+    void assertNoSecretLogged() {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        secrets.put("XXL-JOB access token", token);
+        if (dbPassword != null && dbPassword.length() >= 12) {
+            secrets.put("database password", dbPassword);
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(logDir)) {
+            files = walk.filter(Files::isRegularFile).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long runLogs = files.stream().filter(f -> f.toString().contains("-joblogs")).count();
+        assertThat(runLogs).as("XXL-JOB run logs written under %s", logDir).isPositive();
+        StringBuilder appLogs = new StringBuilder();
+        for (Path file : files) {
+            String text;
+            try {
+                text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (!file.toString().contains("-joblogs")) {
+                appLogs.append(text);
+            }
+            // a boolean, so that a failure does not print the log, and the secret with it, into the report
+            secrets.forEach((what, secret) -> assertThat(text.contains(secret)).as("%s in %s", what, file).isFalse());
+        }
+        assertThat(appLogs.toString()).as("the executors' application logs").contains("Started ShardSweepApplication");
     }
 
     record Figures(String label, int rows, int runs, int history, int dead, int alreadyAbsent, int duplicates, int losses,

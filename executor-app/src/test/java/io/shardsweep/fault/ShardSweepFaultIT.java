@@ -162,7 +162,9 @@ class ShardSweepFaultIT {
      * every run) and the second deletion would find the file gone ({@code already_absent} asserted 0).
      * (Tried: with the guard removed, the overlapping claims deadlock first and the runs call back a
      * failure, which fails the round.) If running cleanups ignored the shutdown, the SIGTERMed runs would go on to their budget and call
-     * back a success ({@code run cut short by SIGTERM reports a failure}). Not caught: the shutdown's
+     * back a success ({@code run cut short by SIGTERM reports a failure}). If the executor did not
+     * deregister on SIGTERM, the admin would go on routing broadcasts to a dead address until its 90 s
+     * registry timeout ({@code registryRemove sent ...}). Not caught: the shutdown's
      * wait for runs in flight ({@code RunRegistry.stop}); 10-row batches finish in milliseconds anyway.
      */
     @Test
@@ -219,6 +221,9 @@ class ShardSweepFaultIT {
         rounds.add("3->1:" + leftRound);
         assertThat(stopA.join()).as("exit status of a after SIGTERM").isIn(0, 143);
         assertThat(stopB.join()).as("exit status of b after SIGTERM").isIn(0, 143);
+        assertThat(scenario.admin.removals()).as("registryRemove sent by the instances that left on SIGTERM, so the admin stops routing to them")
+                .filteredOn(r -> ExecutorProcess.APP_NAME.equals(r.getRegistryKey()))
+                .extracting(r -> r.getRegistryValue()).contains(a.address(), b.address()).doesNotContain(c.address());
         assertThat(scenario.inProgressOf(a.instanceId()) + scenario.inProgressOf(b.instanceId()))
                 .as("rows left IN_PROGRESS by the instances that stopped gracefully").isZero();
 

@@ -1,6 +1,7 @@
 package io.shardsweep.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 
 import io.shardsweep.claim.ClaimedBatch;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataAccessException;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
@@ -58,6 +60,21 @@ class ObservabilityTest extends DatabaseTest {
         assertThat(scrape("shardsweep_tasks_total", "outcome=\"already_absent\"") - absentBefore).isEqualTo(1);
         assertThat(scrape("shardsweep_run_duration_seconds_count", "stop=\"drained\"")).isGreaterThanOrEqualTo(1);
         assertThat(scrape("shardsweep_run_files_per_second", "")).isGreaterThan(0);
+    }
+
+    @Test
+    void a_run_that_fails_on_the_database_is_counted_as_a_failure() throws Exception {
+        double before = scrape("shardsweep_run_failures_total", "cause=\"database\"");
+        enqueueFiles(2);
+        jdbc.execute("RENAME TABLE file_deletion_task TO file_deletion_task_away");
+        try {
+            assertThatThrownBy(() -> runner.run(ShardAssignment.ALL, new RunParameters(50, Duration.ofMinutes(1), false), RunLog.NONE))
+                    .isInstanceOf(DataAccessException.class);
+        } finally {
+            jdbc.execute("RENAME TABLE file_deletion_task_away TO file_deletion_task");
+        }
+
+        assertThat(scrape("shardsweep_run_failures_total", "cause=\"database\"") - before).isEqualTo(1);
     }
 
     @Test

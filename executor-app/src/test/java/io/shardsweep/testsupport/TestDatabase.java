@@ -165,7 +165,7 @@ public final class TestDatabase {
     }
 
     /** {@code ss_test_} + the name lower-cased with everything outside [a-z0-9_] turned into '_'. */
-    static String schemaName(String name) {
+    public static String schemaName(String name) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("schema name is blank");
         }

@@ -1,0 +1,18 @@
+package io.shardsweep.run;
+
+import io.shardsweep.claim.ShardAssignment;
+
+/**
+ * Published when a cleanup run ends by an exception instead of a summary (the database went away,
+ * or a bug). {@link RunFinished} is not published for such a run.
+ *
+ * @param cause {@code database} for a data-access or transaction failure, {@code unexpected} otherwise
+ */
+public record RunFailed(String runId, ShardAssignment shard, String cause) {
+
+    static RunFailed of(String runId, ShardAssignment shard, RuntimeException e) {
+        boolean database = e instanceof org.springframework.dao.DataAccessException
+                || e instanceof org.springframework.transaction.TransactionException;
+        return new RunFailed(runId, shard, database ? "database" : "unexpected");
+    }
+}
