@@ -26,11 +26,32 @@ import java.util.Objects;
  * {@link SecureDirectoryStream} ({@code openat}/{@code fstatat}/{@code unlinkat} on open directory
  * descriptors), opening each directory with {@code O_NOFOLLOW}. An open descriptor keeps referring
  * to the directory that was checked however its name is later renamed or replaced, and a name that
- * turns into a link after the check makes the open fail instead of being followed. The final
- * {@code unlinkat} removes a directory entry and never follows it, so a symlinked file is removed
- * as a link and its target is left alone; without {@code AT_REMOVEDIR} it cannot remove a directory.
+ * turns into a link after the check makes the open fail instead of being followed.
  *
- * <p>Thread-safe: no mutable state; each call opens and closes its own descriptors.
+ * <p>What is checked first differs between the directories and the file, on purpose:
+ *
+ * <ul>
+ *   <li><b>Each parent directory is stat'ed ({@code fstatat}, no follow) before it is opened.</b>
+ *       The open is what enforces confinement ({@code O_NOFOLLOW} fails on a link whatever the
+ *       stat said), so the stat is not there for safety against links; it is there because the
+ *       JDK's {@code newDirectoryStream} opens with {@code O_RDONLY|O_NOFOLLOW} and neither
+ *       {@code O_DIRECTORY} nor {@code O_NONBLOCK}. Opening first would open whatever the name is:
+ *       a regular file or a device node is opened before {@code fdopendir} refuses it, and a FIFO
+ *       blocks the thread until some writer opens it, which anyone able to {@code mkfifo} in the
+ *       tree could arrange for every row naming a path through it. Stat'ing first means only names
+ *       that were directories an instant ago are ever opened. (A directory swapped for a FIFO in
+ *       that instant can still block the open; the JDK offers no way to close that window.)
+ *   <li><b>The file itself is unlinked without a prior stat.</b> {@code unlinkat(dfd, name, 0)} is
+ *       its own check: it removes the directory entry without following it (a symbolic link is
+ *       removed as a link, its target untouched) and without {@code AT_REMOVEDIR} it cannot remove
+ *       a directory ({@code EISDIR} on Linux). A stat before it could only say what the unlink is
+ *       about to find out anyway, and could be stale by then. Only when the unlink fails is the
+ *       name stat'ed, to tell a directory (refused, never retried) from a transient failure
+ *       (rethrown, retried).
+ * </ul>
+ *
+ * <p>Thread-safe: no mutable state; each call opens and closes its own descriptors. None is kept
+ * between calls: a cached descriptor would keep a directory that has since been swapped out.
  */
 public final class ConfinedFileDeleter implements FileDeleter {
 
@@ -86,8 +107,8 @@ public final class ConfinedFileDeleter implements FileDeleter {
         try {
             List<String> parents = path.parents();
             for (int depth = 0; depth < parents.size(); depth++) {
-                String name = parents.get(depth);
-                BasicFileAttributes attrs = attributesOrNull(dir, name, path);
+                Path name = component(parents.get(depth), path);
+                BasicFileAttributes attrs = attributesOrNull(dir, name);
                 if (attrs == null) {
                     return DeletionOutcome.ALREADY_ABSENT;
                 }
@@ -96,7 +117,8 @@ public final class ConfinedFileDeleter implements FileDeleter {
                             + "'; links are never followed out of the storage root");
                 }
                 if (!attrs.isDirectory()) {
-                    // A file where a directory should be: nothing can exist below it.
+                    // A file where a directory should be: nothing can exist below it. Never opened,
+                    // so a FIFO here cannot block us (see the class comment).
                     return DeletionOutcome.ALREADY_ABSENT;
                 }
                 SecureDirectoryStream<Path> child = openDirectoryOrNull(dir, name, path, depth);
@@ -107,29 +129,47 @@ public final class ConfinedFileDeleter implements FileDeleter {
                 dir = child; // reassign before closing so the finally block never leaks the child
                 parent.close();
             }
-            return deleteEntry(dir, path);
+            return unlinkFile(dir, component(path.fileName(), path), path);
         } finally {
             dir.close();
         }
     }
 
-    private DeletionOutcome deleteEntry(SecureDirectoryStream<Path> dir, StoragePath path) throws IOException {
-        String name = path.fileName();
-        BasicFileAttributes attrs = attributesOrNull(dir, name, path);
+    private static DeletionOutcome unlinkFile(SecureDirectoryStream<Path> dir, Path name, StoragePath path)
+            throws IOException {
+        try {
+            // unlinkat(dfd, name, 0): removes the entry itself, link or file, never follows it, and
+            // cannot remove a directory. It is the check; see the class comment.
+            dir.deleteFile(name);
+            return DeletionOutcome.DELETED;
+        } catch (NoSuchFileException absent) {
+            return DeletionOutcome.ALREADY_ABSENT;
+        } catch (IOException failed) {
+            return classifyFailedUnlink(dir, name, path, failed);
+        }
+    }
+
+    /**
+     * Turns a failed unlink into the outcome the old stat-then-unlink order gave: a directory is
+     * refused for good, a name that is gone by now is already absent, anything else (permissions,
+     * a directory swapped for a file since the unlink) is rethrown so that a retry starts over.
+     */
+    static DeletionOutcome classifyFailedUnlink(
+            SecureDirectoryStream<Path> dir, Path name, StoragePath path, IOException failed) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = attributesOrNull(dir, name);
+        } catch (IOException statFailed) {
+            failed.addSuppressed(statFailed);
+            throw failed;
+        }
         if (attrs == null) {
             return DeletionOutcome.ALREADY_ABSENT;
         }
         if (attrs.isDirectory()) {
             throw refuse(path, "is a directory, not a file; directories are never deleted");
         }
-        try {
-            // unlinkat(dfd, name, 0): removes the entry itself, link or file, and fails with EISDIR
-            // if a directory was swapped in since the check; that IOException is retried and refused.
-            dir.deleteFile(component(name, path));
-            return DeletionOutcome.DELETED;
-        } catch (NoSuchFileException raced) {
-            return DeletionOutcome.ALREADY_ABSENT;
-        }
+        throw failed;
     }
 
     private SecureDirectoryStream<Path> openRoot() throws IOException {
@@ -141,20 +181,19 @@ public final class ConfinedFileDeleter implements FileDeleter {
         throw new IllegalStateException("Storage root " + root + " no longer opens as a SecureDirectoryStream");
     }
 
-    private static BasicFileAttributes attributesOrNull(
-            SecureDirectoryStream<Path> dir, String name, StoragePath path) throws IOException {
+    private static BasicFileAttributes attributesOrNull(SecureDirectoryStream<Path> dir, Path name)
+            throws IOException {
         try {
-            return dir.getFileAttributeView(component(name, path), BasicFileAttributeView.class, NOFOLLOW_LINKS)
-                    .readAttributes();
+            return dir.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW_LINKS).readAttributes();
         } catch (NoSuchFileException absent) {
             return null;
         }
     }
 
     private static SecureDirectoryStream<Path> openDirectoryOrNull(
-            SecureDirectoryStream<Path> dir, String name, StoragePath path, int depth) throws IOException {
+            SecureDirectoryStream<Path> dir, Path name, StoragePath path, int depth) throws IOException {
         try {
-            return dir.newDirectoryStream(component(name, path), NOFOLLOW_LINKS);
+            return dir.newDirectoryStream(name, NOFOLLOW_LINKS);
         } catch (NoSuchFileException absent) {
             return null;
         } catch (IOException e) {

@@ -5,9 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.time.Duration;
@@ -19,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -57,6 +64,36 @@ class ConfinedFileDeleterTest {
         Path file = root.resolve(relative);
         Files.createDirectories(file.getParent());
         return Files.writeString(file, "data");
+    }
+
+    private static Path fifo(Path at) throws Exception {
+        Process mkfifo = new ProcessBuilder("mkfifo", at.toString()).redirectErrorStream(true).start();
+        assertThat(mkfifo.waitFor()).as("mkfifo %s", at).isZero();
+        return at;
+    }
+
+    /**
+     * Opening a FIFO read-write never blocks on Linux and counts as a writer, so it wakes a thread
+     * stuck opening the FIFO for reading, and does no harm when no thread is.
+     */
+    private static void releaseReadersOf(Path fifo) throws IOException {
+        new RandomAccessFile(fifo.toFile(), "rw").close();
+    }
+
+    /** Runs {@code call} on another thread; if it is still blocked after 5 s, frees it and fails. */
+    private static <T> T notBlockedBy(Path fifo, Callable<T> call) throws Exception {
+        ExecutorService single = Executors.newSingleThreadExecutor();
+        try {
+            Future<T> result = single.submit(call);
+            try {
+                return result.get(5, TimeUnit.SECONDS);
+            } catch (TimeoutException blocked) {
+                releaseReadersOf(fifo);
+                throw new AssertionError("still blocked after 5 s: the FIFO " + fifo + " was opened", blocked);
+            }
+        } finally {
+            single.shutdownNow();
+        }
     }
 
     @Test
@@ -105,6 +142,74 @@ class ConfinedFileDeleterTest {
         assertThat(deleter.delete("a/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
 
         assertThat(notADirectory).isRegularFile().hasContent("data");
+    }
+
+    @Test
+    void a_fifo_where_a_directory_is_expected_is_already_absent_and_is_never_opened() throws Exception {
+        Path fifo = fifo(root.resolve("a"));
+
+        assertThat(notBlockedBy(fifo, () -> deleter.delete("a/c.txt"))).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+
+        assertThat(Files.exists(fifo, NOFOLLOW_LINKS)).isTrue();
+    }
+
+    @Test
+    void a_unix_socket_where_a_directory_is_expected_is_already_absent_and_left_alone() throws IOException {
+        Path socket = root.resolve("a");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+        }
+
+        assertThat(deleter.delete("a/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+
+        assertThat(Files.exists(socket, NOFOLLOW_LINKS)).isTrue();
+    }
+
+    @Test
+    void a_fifo_as_the_final_component_is_unlinked_without_being_opened() throws Exception {
+        Path fifo = fifo(root.resolve("pipe"));
+
+        assertThat(notBlockedBy(fifo, () -> deleter.delete("pipe"))).isEqualTo(DeletionOutcome.DELETED);
+
+        assertThat(Files.exists(fifo, NOFOLLOW_LINKS)).isFalse();
+    }
+
+    @Test
+    void a_failed_unlink_of_a_regular_file_is_rethrown_for_a_retry_and_the_file_is_kept() throws IOException {
+        Path file = file("c.txt");
+        AccessDeniedException failed = new AccessDeniedException("c.txt");
+
+        try (var dir = (SecureDirectoryStream<Path>) Files.newDirectoryStream(root)) {
+            assertThatThrownBy(() -> ConfinedFileDeleter.classifyFailedUnlink(
+                            dir, Path.of("c.txt"), StoragePath.parse("c.txt"), failed))
+                    .isSameAs(failed);
+        }
+
+        assertThat(file).isRegularFile().hasContent("data");
+    }
+
+    @Test
+    void a_failed_unlink_of_a_name_that_is_gone_when_classified_is_already_absent() throws IOException {
+        try (var dir = (SecureDirectoryStream<Path>) Files.newDirectoryStream(root)) {
+            assertThat(ConfinedFileDeleter.classifyFailedUnlink(
+                            dir, Path.of("gone"), StoragePath.parse("gone"), new FileSystemException("gone")))
+                    .isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+        }
+    }
+
+    @Test
+    void a_failed_unlink_of_a_directory_is_refused_as_a_directory() throws IOException {
+        Path directory = Files.createDirectory(root.resolve("d"));
+
+        try (var dir = (SecureDirectoryStream<Path>) Files.newDirectoryStream(root)) {
+            assertThatThrownBy(() -> ConfinedFileDeleter.classifyFailedUnlink(
+                            dir, Path.of("d"), StoragePath.parse("d"), new FileSystemException("d")))
+                    .isInstanceOf(PathRefusedException.class)
+                    .hasMessage("Refused storage path 'd': it is a directory, not a file; directories are never"
+                            + " deleted");
+        }
+
+        assertThat(directory).isDirectory();
     }
 
     @Test
@@ -366,8 +471,10 @@ class ConfinedFileDeleterTest {
         assertThat(file).doesNotExist();
     }
 
-    // The two tests below pin the JDK behaviour the race-freedom argument rests on, so a JDK
-    // change that weakens it fails here rather than silently in production.
+    // The tests below pin the JDK behaviour the race-freedom argument and the order of checks rest
+    // on, so a JDK change that weakens it fails here rather than silently in production. If the FIFO
+    // one fails because the open no longer blocks, the JDK has started passing O_DIRECTORY or
+    // O_NONBLOCK, and opening parents before stat'ing them would be worth reconsidering.
 
     @Test
     void opening_a_symlink_as_a_directory_with_nofollow_fails_instead_of_following_it() throws IOException {
@@ -377,6 +484,31 @@ class ConfinedFileDeleterTest {
             assertThatThrownBy(() -> dir.newDirectoryStream(Path.of("link"), NOFOLLOW_LINKS).close())
                     .isInstanceOf(FileSystemException.class)
                     .isNotInstanceOf(NoSuchFileException.class);
+        }
+    }
+
+    @Test
+    void opening_a_fifo_as_a_directory_blocks_until_a_writer_comes_so_parents_are_stat_ed_before_they_are_opened()
+            throws Exception {
+        Path fifo = fifo(root.resolve("fifo"));
+
+        try (var dir = (SecureDirectoryStream<Path>) Files.newDirectoryStream(root)) {
+            ExecutorService single = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> open = single.submit(() -> {
+                    dir.newDirectoryStream(Path.of("fifo"), NOFOLLOW_LINKS).close();
+                    return null;
+                });
+                try {
+                    Thread.sleep(300);
+                    assertThat(open).as("open of a FIFO with no writer").isNotDone();
+                } finally {
+                    releaseReadersOf(fifo);
+                }
+                assertThatThrownBy(() -> open.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(NotDirectoryException.class);
+            } finally {
+                single.shutdownNow();
+            }
         }
     }
 
