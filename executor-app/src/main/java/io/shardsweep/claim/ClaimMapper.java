@@ -29,8 +29,5 @@ public interface ClaimMapper {
 
     long countDue(@Param("shardIndex") int shardIndex, @Param("shardTotal") int shardTotal, @Param("now") Instant now);
 
-    /** Ids still IN_PROGRESS under the claim; a plain read, no locks. */
-    List<Long> findIdsByToken(@Param("token") String token);
-
     int renewLeases(@Param("token") String token, @Param("ids") Collection<Long> ids, @Param("leaseUntil") Instant leaseUntil);
 }

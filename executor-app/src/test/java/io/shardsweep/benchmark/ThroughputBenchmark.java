@@ -896,13 +896,12 @@ class ThroughputBenchmark extends DatabaseTest {
         Instant now = clock.instant();
         List<Long> ids = batch.tasks().stream().map(t -> t.id()).limit(500).toList();
         long id = ids.get(0);
-        addPlan(lines, state, "findIdsByToken", explainer.explain("io.shardsweep.claim.ClaimMapper.findIdsByToken", params("token", batch.token())));
         addPlan(lines, state, "lockDue (" + ids.size() + " ids)", explainer.explain("io.shardsweep.claim.ClaimMapper.lockDue",
                 params("ids", ids, "now", now)));
         addPlan(lines, state, "claimLocked (" + ids.size() + " ids)", explainer.explain("io.shardsweep.claim.ClaimMapper.claimLocked",
                 params("ids", ids, "owner", "explain", "token", batch.token(), "now", now, "leaseUntil", now)));
         addPlan(lines, state, "renewLeases (" + ids.size() + " ids)", explainer.explain("io.shardsweep.claim.ClaimMapper.renewLeases",
-                params("token", batch.token(), "ids", ids, "tokens", List.of(batch.token()), "leaseUntil", now)));
+                params("token", batch.token(), "ids", ids, "leaseUntil", now)));
         addPlan(lines, state, "lockOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.lockOwned",
                 params("token", batch.token(), "ids", ids)));
         addPlan(lines, state, "copyToHistory (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.copyToHistory",
