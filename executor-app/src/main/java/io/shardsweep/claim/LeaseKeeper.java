@@ -5,7 +5,8 @@ import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,7 +29,7 @@ public class LeaseKeeper implements DisposableBean {
     private final ClaimMapper mapper;
     private final Clock clock;
     private final ShardSweepProperties properties;
-    private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "shardsweep-lease-keeper");
         thread.setDaemon(true);
@@ -43,12 +44,22 @@ public class LeaseKeeper implements DisposableBean {
         scheduler.scheduleWithFixedDelay(this::renewAndLogErrors, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
-    public void track(String token) {
-        tokens.add(token);
+    /** Renews the claim's rows from now on, until {@link #release}. */
+    public void track(ClaimedBatch batch) {
+        leases.put(batch.token(), new Lease(batch.ids().stream().sorted().toList(), batch.leaseUntil()));
     }
 
     public void release(String token) {
-        tokens.remove(token);
+        leases.remove(token);
+    }
+
+    /**
+     * The lease end this instance last wrote on every row of the claim: the claim's own, or that of the
+     * latest renewal that reached all of its rows. A renewal that fails, or finds rows no longer owned
+     * by the claim, leaves it unchanged. Empty if the claim is not tracked.
+     */
+    public Optional<Instant> leaseUntil(String token) {
+        return Optional.ofNullable(leases.get(token)).map(lease -> lease.until);
     }
 
     /**
@@ -59,13 +70,24 @@ public class LeaseKeeper implements DisposableBean {
     public int renewNow() {
         Instant leaseUntil = clock.instant().plus(properties.staleThreshold());
         int renewed = 0;
-        for (String token : List.copyOf(tokens)) {
+        for (Map.Entry<String, Lease> entry : List.copyOf(leases.entrySet())) {
+            String token = entry.getKey();
+            Lease lease = entry.getValue();
             try {
-                for (List<Long> chunk : IdChunks.of(mapper.findIdsByToken(token))) {
-                    renewed += mapper.renewLeases(token, chunk, leaseUntil);
+                int rows = 0;
+                for (List<Long> chunk : IdChunks.of(lease.ids)) {
+                    rows += mapper.renewLeases(token, chunk, leaseUntil);
+                }
+                renewed += rows;
+                if (rows == lease.ids.size()) {
+                    lease.until = leaseUntil;
+                } else {
+                    // Finished while we renewed, or taken over: some rows no longer carry our lease.
+                    log.debug("Renewed {} of the {} rows of claim {}; its lease end stays {}", rows, lease.ids.size(), token, lease.until);
                 }
             } catch (RuntimeException e) {
-                log.warn("Could not renew the lease of claim {}; next try in {}: {}", token, properties.leaseRenewInterval(), e.toString());
+                log.warn("Could not renew the lease of claim {} (ends {}); next try in {}: {}", token, lease.until,
+                        properties.leaseRenewInterval(), e.toString());
             }
         }
         return renewed;
@@ -84,5 +106,16 @@ public class LeaseKeeper implements DisposableBean {
     @Override
     public void destroy() {
         scheduler.shutdownNow();
+    }
+
+    /** A tracked claim: its ids in ascending order and the lease end last written on all of them. */
+    private static final class Lease {
+        private final List<Long> ids;
+        private volatile Instant until;
+
+        Lease(List<Long> ids, Instant until) {
+            this.ids = ids;
+            this.until = until;
+        }
     }
 }

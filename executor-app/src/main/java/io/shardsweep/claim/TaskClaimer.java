@@ -1,8 +1,13 @@
 package io.shardsweep.claim;
 
+import io.shardsweep.IdChunks;
+import io.shardsweep.ShardSweepException;
 import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -12,6 +17,11 @@ import org.springframework.transaction.annotation.Transactional;
 /** Owns claiming: takes a batch of due rows of one shard for this instance. */
 @Service
 public class TaskClaimer {
+
+    /** How often a claim reads its candidates while every one it finds is held by another claim. */
+    private static final int MAX_ATTEMPTS = 4;
+    /** The pause after the first such read; each further pause is longer by as much. */
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(10);
 
     private final ClaimMapper mapper;
     private final Clock clock;
@@ -26,20 +36,54 @@ public class TaskClaimer {
     }
 
     /**
-     * Claims up to {@code limit} rows in one statement and reads them back by their token, in one
-     * READ COMMITTED transaction: either the batch is claimed and known, or nothing is claimed.
+     * Claims up to {@code limit} due rows of the shard in one READ COMMITTED transaction: reads
+     * candidates without locks, locks those no other claim holds, stamps them. Either the whole batch
+     * is claimed and known, or nothing is. Never waits for a row lock. The batch is smaller than
+     * {@code limit} when other claims hold rows of the shard; it is empty only when no row of the
+     * shard is due, or every due row it found stayed held by other claims over a few short pauses.
      */
     @Transactional(isolation = Isolation.READ_COMMITTED)
     public ClaimedBatch claim(ShardAssignment shard, int limit) {
         Instant now = clock.instant();
+        Instant leaseUntil = now.plus(properties.staleThreshold());
         String token = UUID.randomUUID().toString();
-        int claimed = mapper.claim(shard.index(), shard.total(), identity.id(), token, now,
-                now.plus(properties.staleThreshold()), limit);
-        List<ClaimedTask> tasks = claimed == 0 ? List.of() : mapper.findByToken(token);
-        if (tasks.size() != claimed) {
-            throw new IllegalStateException("claimed " + claimed + " rows under token " + token + " but read back " + tasks.size());
+        List<ClaimedTask> tasks = lockFreeDueRows(shard, limit, now);
+        int stamped = 0;
+        for (List<Long> chunk : IdChunks.of(tasks.stream().map(ClaimedTask::id).toList())) {
+            stamped += mapper.claimLocked(chunk, identity.id(), token, now, leaseUntil);
         }
-        return new ClaimedBatch(token, identity.id(), now, tasks);
+        if (stamped != tasks.size()) {
+            throw new IllegalStateException("locked " + tasks.size() + " due rows for claim " + token + " but stamped "
+                    + stamped + "; rolled back");
+        }
+        return new ClaimedBatch(token, identity.id(), now, leaseUntil, tasks);
+    }
+
+    /** The due rows this transaction could lock, in id order. */
+    private List<ClaimedTask> lockFreeDueRows(ShardAssignment shard, int limit, Instant now) {
+        for (int attempt = 1; ; attempt++) {
+            List<Long> due = mapper.findDue(shard.index(), shard.total(), now, limit).stream().sorted().toList();
+            List<ClaimedTask> locked = new ArrayList<>();
+            for (List<Long> chunk : IdChunks.of(due)) {
+                locked.addAll(mapper.lockDue(chunk, now));
+            }
+            if (!locked.isEmpty() || due.isEmpty() || attempt == MAX_ATTEMPTS) {
+                locked.sort(Comparator.comparingLong(ClaimedTask::id));
+                return locked;
+            }
+            // Every candidate is held by another claim, still open. It commits within milliseconds,
+            // and the next read finds the rows behind it; returning nothing would end the run early.
+            pause(RETRY_PAUSE.multipliedBy(attempt));
+        }
+    }
+
+    private static void pause(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClaimInterruptedException();
+        }
     }
 
     public String owner() {
@@ -54,5 +98,12 @@ public class TaskClaimer {
     }
 
     public record Preview(long dueCount, List<ClaimedTask> sample) {
+    }
+
+    /** The thread was interrupted while the claim waited for other claims to commit; nothing was claimed. */
+    public static class ClaimInterruptedException extends ShardSweepException {
+        ClaimInterruptedException() {
+            super("interrupted while waiting for other claims of the shard to commit; nothing was claimed");
+        }
     }
 }

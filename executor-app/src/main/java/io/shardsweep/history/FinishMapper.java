@@ -12,9 +12,15 @@ public interface FinishMapper {
     /** Locks the rows of {@code ids} that this claim still owns; returns their ids. */
     List<Long> lockOwned(@Param("token") String token, @Param("ids") Collection<Long> ids);
 
+    /** Copies the rows of {@code ids} that this claim still owns, without locking them; returns how many. */
+    int copyOwnedToHistory(@Param("token") String token, @Param("ids") Collection<Long> ids,
+                           @Param("absentIds") Collection<Long> absentIds, @Param("now") Instant now);
+
+    /** Copies the rows of {@code ids}, which {@link #lockOwned} locked in this transaction. */
     int copyToHistory(@Param("ids") Collection<Long> ids, @Param("absentIds") Collection<Long> absentIds,
                       @Param("now") Instant now);
 
+    /** Deletes the rows of {@code ids} that this claim still owns; returns how many. */
     int deleteOwned(@Param("token") String token, @Param("ids") Collection<Long> ids);
 
     int markFailed(@Param("token") String token, @Param("id") long id, @Param("error") String error,

@@ -158,7 +158,7 @@ public class CleanupRunner {
             }
             batches++;
             claimed += batch.size();
-            leases.track(batch.token());
+            leases.track(batch);
             try {
                 List<DeletionJob> jobs = batch.tasks().stream().map(task -> new DeletionJob(task, deleter)).toList();
                 StopReason stop = submitAll(jobs);

@@ -36,6 +36,7 @@ import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Measuring instruments of the benchmark. None of them changes what the main code does: the timing
@@ -185,8 +186,8 @@ final class Instruments {
         private final Map<String, Integer> shardOfToken;
 
         TimedFinisher(TaskFinisher delegate, FinishMapper mapper, Clock clock, ShardSweepProperties properties,
-                      Map<String, Integer> shardOfToken) {
-            super(mapper, clock, properties);
+                      PlatformTransactionManager transactions, Map<String, Integer> shardOfToken) {
+            super(mapper, clock, properties, transactions);
             this.delegate = delegate;
             this.shardOfToken = shardOfToken;
         }

@@ -24,19 +24,22 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Prototype SQL for the proposal to the lead, NOT the application's code: the application never runs
- * this. It measures two changes to the claim and the finish against the current path, on the same
- * database, without files (database work only):
+ * Prototype SQL, NOT the application's code: the application never runs this class. It measured two
+ * changes to the claim and the finish against the path of that time, and stays as their reference.
+ * The application's finish now runs the prototype's statements (TaskFinisher's fast path, plus a
+ * lock-first fallback). Its claim differs: it reads the candidates without locks and locks them by
+ * primary key, because the prototype's locking range scan keeps, until commit, the locks of the other
+ * shards' rows it passes, and other claimers skip those rows meanwhile (see ClaimMapper.xml).
  * <ul>
  *   <li><b>claim</b>: {@code SELECT id, file_path, attempts ... WHERE <due in shard> LIMIT n FOR UPDATE SKIP LOCKED},
  *       then {@code UPDATE ... FORCE INDEX (PRIMARY) ... WHERE id IN (...) AND status = 'PENDING'}, instead of
  *       {@code UPDATE ... LIMIT n} and the read-back by token. A claimer skips rows another one holds
  *       instead of waiting for them (InnoDB's semi-consistent read does not apply to a scan of a
- *       secondary index, so today's claims do wait, and can deadlock); the rows are known from the
+ *       secondary index, so the old claims did wait, and could deadlock); the rows are known from the
  *       SELECT, so no read-back.</li>
  *   <li><b>finish</b>: copy and delete guarded by the token and compared by count, without the
  *       {@code SELECT ... FOR UPDATE} first. A count that differs means another instance took a row
- *       over; the transaction is rolled back (the application would then take today's lock-first path).</li>
+ *       over; the transaction is rolled back (the application then takes the lock-first path).</li>
  * </ul>
  */
 final class WhatIf {

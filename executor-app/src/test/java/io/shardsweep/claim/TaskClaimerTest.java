@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,6 +40,7 @@ class TaskClaimerTest extends DatabaseTest {
 
         List<Long> expected = ids.stream().filter(id -> id % 3 == 1).toList();
         assertThat(batch.tasks()).extracting(ClaimedTask::id).containsExactlyElementsOf(expected);
+        assertThat(batch.leaseUntil()).isEqualTo(batch.claimedAt().plus(Duration.ofMinutes(5)));
         for (long id : expected) {
             var row = row(id);
             assertThat(row.get("status")).isEqualTo("IN_PROGRESS");
@@ -158,28 +160,70 @@ class TaskClaimerTest extends DatabaseTest {
     }
 
     @Test
-    void a_second_claimer_of_the_same_shard_does_wait_for_an_open_claim_which_shows_the_lock_test_can_fail() throws Exception {
-        enqueueFiles(40);
+    void a_claimer_of_an_overlapping_shard_takes_the_rows_an_open_claim_does_not_hold_at_once_and_never_the_held_ones() throws Exception {
+        List<Long> ids = enqueueFiles(40);
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<List<Long>> held = new CompletableFuture<>();
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        // The holder claims only part of the shard, so the rest stays PENDING behind its locked rows.
+        // The holder claims part of shard 0/2 and keeps its transaction open: in the committed version
+        // those rows are still PENDING and due, and only its locks keep other claimers off them.
         Future<Integer> holder = pool.submit(() -> openTransaction().execute(status -> {
-            int size = claimer.claim(new ShardAssignment(0, 2), 5).size();
+            ClaimedBatch batch = claimer.claim(new ShardAssignment(0, 2), 5);
+            held.complete(batch.tasks().stream().map(ClaimedTask::id).toList());
             holding.countDown();
             await(release);
-            return size;
+            return batch.size();
         }));
         assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        List<Long> heldIds = held.get();
+        ClaimedBatch other;
         try {
-            // Same rows, still PENDING in the committed version: the second claimer must wait on them.
-            assertThatThrownBy(() -> withLockWaitTimeoutOfOneSecond(() -> claimer.claim(new ShardAssignment(0, 1), 1000)))
+            assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND id IN ("
+                    + String.join(",", heldIds.stream().map(String::valueOf).toList()) + ")")).isEqualTo(5);
+            // A plain locking read of a held row waits and times out: the 1 s timeout does catch a wait.
+            assertThatThrownBy(() -> withLockWaitTimeoutOfOneSecond(() -> jdbc.queryForList(
+                    "SELECT id FROM file_deletion_task WHERE id = ? FOR UPDATE", Long.class, heldIds.get(0))))
                     .isInstanceOf(DataAccessException.class)
                     .hasMessageContaining("Lock wait timeout");
+            // The whole table (total 1) overlaps the holder's shard; the claim passes the held rows.
+            other = withLockWaitTimeoutOfOneSecond(() -> claimer.claim(ShardAssignment.ALL, 1000));
         } finally {
             release.countDown();
         }
         assertThat(holder.get(30, TimeUnit.SECONDS)).isEqualTo(5);
+        pool.shutdown();
+
+        assertThat(other.tasks()).extracting(ClaimedTask::id)
+                .hasSize(35)
+                .doesNotContainAnyElementsOf(heldIds)
+                .isSorted();
+        List<Long> both = new ArrayList<>(heldIds);
+        both.addAll(other.ids());
+        assertThat(both).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
+    void a_claimer_that_finds_every_due_row_held_by_an_open_claim_reads_again_and_takes_the_rows_behind_it_once_that_claim_commits()
+            throws Exception {
+        List<Long> ids = enqueueFiles(20);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Future<ClaimedBatch> holder = pool.submit(() -> openTransaction().execute(status -> {
+            ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 5);
+            holding.countDown();
+            await(release);
+            return batch;
+        }));
+        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        // Same shard, same limit: its first read finds exactly the five rows the holder has locked.
+        Future<ClaimedBatch> second = pool.submit(() -> claimer.claim(ShardAssignment.ALL, 5));
+        Thread.sleep(5);
+        release.countDown();
+
+        assertThat(holder.get(30, TimeUnit.SECONDS).ids()).isEqualTo(ids.subList(0, 5));
+        assertThat(second.get(30, TimeUnit.SECONDS).ids()).isEqualTo(ids.subList(5, 10));
         pool.shutdown();
     }
 
@@ -216,12 +260,9 @@ class TaskClaimerTest extends DatabaseTest {
         var parameters = new java.util.HashMap<String, Object>();
         parameters.put("shardIndex", 1);
         parameters.put("shardTotal", 2);
-        parameters.put("owner", "explain");
-        parameters.put("token", "explain");
         parameters.put("now", clock.instant());
-        parameters.put("leaseUntil", clock.instant());
         parameters.put("limit", 100);
-        var statement = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper.claim");
+        var statement = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper.findDue");
         var bound = statement.getBoundSql(parameters);
         Object[] args = bound.getParameterMappings().stream().map(m -> {
             Object value = parameters.get(m.getProperty());

@@ -69,7 +69,7 @@ class StaleTaskCompensatorTest extends DatabaseTest {
     void a_live_instance_renews_its_leases_so_slow_work_outlives_the_stale_threshold() {
         enqueueFiles(4);
         ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
-        leases.track(batch.token());
+        leases.track(batch);
         try {
             clock.advance(Duration.ofMinutes(4));
             assertThat(leases.renewNow()).isEqualTo(4);

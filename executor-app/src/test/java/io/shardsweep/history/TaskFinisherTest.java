@@ -10,6 +10,8 @@ import io.shardsweep.compensation.StaleTaskCompensator;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -71,6 +73,51 @@ class TaskFinisherTest extends DatabaseTest {
         // The current owner finishes it, exactly once.
         assertThat(finisher.finish(fresh, List.of(TaskResult.of(task(fresh, id), TaskResult.Kind.DELETED))).movedToHistory()).isEqualTo(1);
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id = ?", id)).isEqualTo(1);
+    }
+
+    @Test
+    void a_row_taken_over_between_the_copy_and_the_delete_sends_the_finish_lock_first_and_each_row_reaches_history_once() throws Exception {
+        long a = enqueue("a.mp4");
+        long taken = enqueue("b.mp4");
+        long c = enqueue("c.mp4");
+        ClaimedBatch stale = claimer.claim(ShardAssignment.ALL, 10);
+        AtomicReference<ClaimedBatch> fresh = new AtomicReference<>();
+        AtomicInteger hookRuns = new AtomicInteger();
+        var other = java.util.concurrent.Executors.newSingleThreadExecutor(); // its own connection, outside the finish
+        finisher.betweenCopyAndDelete = () -> {
+            if (hookRuns.getAndIncrement() > 0) {
+                return;
+            }
+            try {
+                other.submit(() -> {
+                    // The lease of one row ran out: compensation returns it and another run claims it.
+                    jdbc.update("UPDATE file_deletion_task SET lease_until = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE id = ?", taken);
+                    assertThat(compensator.compensate(changed -> { }).reset()).isEqualTo(1);
+                    fresh.set(claimer.claim(ShardAssignment.ALL, 10));
+                }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        FinishSummary late;
+        try {
+            late = finisher.finish(stale, all(stale, TaskResult.Kind.DELETED));
+        } finally {
+            finisher.betweenCopyAndDelete = () -> { };
+            other.shutdown();
+        }
+
+        assertThat(hookRuns).as("the fast path ran, and the lock-first path has no copy-then-delete window").hasValue(1);
+        assertThat(fresh.get().tasks()).extracting(ClaimedTask::id).containsExactly(taken);
+        assertThat(late).isEqualTo(new FinishSummary(2, 0, 0, 0, 0, 1));
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).containsExactly(a, c);
+        assertThat(row(taken)).containsEntry("status", "IN_PROGRESS").containsEntry("claim_token", fresh.get().token())
+                .containsEntry("attempts", 1);
+
+        FinishSummary current = finisher.finish(fresh.get(), all(fresh.get(), TaskResult.Kind.DELETED));
+        assertThat(current.movedToHistory()).isEqualTo(1);
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).containsExactly(a, taken, c);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
     }
 
     @Test

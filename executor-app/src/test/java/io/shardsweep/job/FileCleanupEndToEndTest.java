@@ -66,10 +66,12 @@ import org.springframework.test.context.DynamicPropertySource;
  * must stay the only Spring context of the test JVM with {@code xxl.job.executor.enabled=true}.
  *
  * <p>Kills and executor timeouts are made to land mid-run deterministically, without touching the
- * application: the test holds a row lock (on its own connection) on one pending row in the middle of
- * the backlog, so the run cleans everything before it and then waits inside its claim statement, like
- * it would behind a slow producer transaction. The kill or timeout arrives while it waits; the lock is
- * released afterwards and the run must notice the interrupt, finish or release that batch, and stop.
+ * application: the test holds, on its own connection, an uncommitted history row with the id of one
+ * pending row in the middle of the backlog. The run cleans everything before it, deletes the files
+ * of that row's batch, and then waits inside the batch's history copy for the test's row to commit
+ * or roll back. (A lock on the pending row itself no longer stops a run: the claim passes rows that
+ * other transactions hold.) The kill or timeout arrives while it waits; the test's row is rolled back
+ * afterwards and the run must notice the interrupt, finish that batch, and stop.
  */
 @SpringBootTest(classes = ShardSweepApplication.class, webEnvironment = WebEnvironment.NONE, properties = {
         "spring.main.keep-alive=false",
@@ -360,20 +362,20 @@ class FileCleanupEndToEndTest {
     @Test
     void kill_mid_run_leaves_no_row_in_progress() throws Exception {
         List<Long> ids = enqueueFiles(2000);
-        long blocker = ids.get(1025); // batches of 50: 20 clean batches, then the claim stops at this row
+        long blocker = ids.get(1025); // batches of 50: 20 clean batches, then the finish of the 21st waits at this id
         int jobId = nextJobId();
         TriggerRequest run;
 
-        try (RowLock lock = RowLock.on(blocker)) {
+        try (HistoryRowLock lock = HistoryRowLock.on(blocker)) {
             run = run(trigger(jobId, CLEANUP, "{\"batchSize\": 50}", 0, 1, 0));
-            awaitTrue("the run to clean the rows before " + blocker + " and then wait for that row's lock", STATE_WAIT,
+            awaitTrue("the run to clean the rows before " + blocker + " and then wait for the lock on its history id", STATE_WAIT,
                     () -> historyCount() >= 1000 && lockWaits() >= 1, this::describeTables);
 
             Response<String> kill = xxl.kill(jobId);
 
             assertThat(kill.getCode()).as("/kill: %s", kill.getMsg()).isEqualTo(200);
             assertThat(kill.getMsg()).as("/kill found a running job thread").isNotEqualTo("job thread already killed.");
-        } // the claim statement gets its row now; the run must see the kill right after it
+        } // the history copy goes through now; the run must see the kill right after that batch
 
         CallbackRequest callback = callback(run);
         assertThat(callback.getHandleCode()).as("callback: %s", callback.getHandleMsg()).isEqualTo(500);
@@ -387,11 +389,11 @@ class FileCleanupEndToEndTest {
     @Test
     void executor_timeout_from_the_admin_interrupts_the_run_and_leaves_no_row_in_progress() throws Exception {
         List<Long> ids = enqueueFiles(2000);
-        long blocker = ids.get(75); // one clean batch, then the claim waits here until well after the 1 s timeout
+        long blocker = ids.get(75); // one clean batch, then the next one's finish waits here until well after the 1 s timeout
         TriggerRequest run;
         CallbackRequest callback;
 
-        try (RowLock lock = RowLock.on(blocker)) {
+        try (HistoryRowLock lock = HistoryRowLock.on(blocker)) {
             run = run(trigger(nextJobId(), CLEANUP, "{\"batchSize\": 50}", 0, 1, 1));
             callback = callback(run);
         } // xxl-job-core called back at once and interrupted the run's thread; it resumes now and must stop
@@ -585,10 +587,13 @@ class FileCleanupEndToEndTest {
         return count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS'");
     }
 
-    /** Statements on our table waiting for a row lock (the run's claim behind {@link RowLock}). */
+    /**
+     * Statements waiting for a row lock now (the run's history copy behind {@link HistoryRowLock}). The
+     * server's counter, as MariaDB's INNODB_TRX did not list that waiting INSERT ... SELECT; the tests
+     * of this JVM run one at a time.
+     */
     private int lockWaits() {
-        return count("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' "
-                + "AND trx_query LIKE '%file_deletion_task%'");
+        return jdbc.query("SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_current_waits'", rs -> rs.next() ? rs.getInt(2) : 0);
     }
 
     private int count(String sql, Object... args) {
@@ -632,32 +637,34 @@ class FileCleanupEndToEndTest {
     // ------------------------------------------------------------------------------------- helpers
 
     /**
-     * A row lock held by the test on its own connection, outside the application's pool, as a
-     * producer's open transaction would hold it: a claim statement reaching the row waits for it.
+     * An uncommitted history row with a pending task's id, held by the test on its own connection,
+     * outside the application's pool: the run's copy of that task to history waits for it (InnoDB
+     * locks the duplicate key until the holder commits or rolls back), and goes through once it is
+     * rolled back.
      */
-    private static final class RowLock implements AutoCloseable {
+    private static final class HistoryRowLock implements AutoCloseable {
         private final Connection connection;
 
-        private RowLock(Connection connection) {
+        private HistoryRowLock(Connection connection) {
             this.connection = connection;
         }
 
-        static RowLock on(long id) throws SQLException {
+        static HistoryRowLock on(long id) throws SQLException {
             TestDatabase db = TestDatabase.get();
             Connection connection = DriverManager.getConnection(db.jdbcUrl(SCHEMA), db.username(), db.password());
             try {
                 connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
                 connection.setAutoCommit(false);
-                try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT id FROM file_deletion_task WHERE id = ? AND status = 'PENDING' FOR UPDATE")) {
-                    select.setLong(1, id);
-                    try (ResultSet rs = select.executeQuery()) {
-                        if (!rs.next()) {
-                            throw new IllegalStateException("row " + id + " is not PENDING; cannot lock it");
-                        }
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO file_deletion_task_history (id, file_path, outcome, attempts, created_at, finished_at, finished_by) "
+                                + "SELECT id, file_path, 'DELETED', 0, created_at, UTC_TIMESTAMP(3), 'e2e-blocker' "
+                                + "FROM file_deletion_task WHERE id = ? AND status = 'PENDING'")) {
+                    insert.setLong(1, id);
+                    if (insert.executeUpdate() != 1) {
+                        throw new IllegalStateException("row " + id + " is not PENDING; cannot hold its history id");
                     }
                 }
-                return new RowLock(connection);
+                return new HistoryRowLock(connection);
             } catch (SQLException | RuntimeException e) {
                 connection.close();
                 throw e;

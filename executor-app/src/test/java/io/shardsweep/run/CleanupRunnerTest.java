@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,6 +26,9 @@ class CleanupRunnerTest extends DatabaseTest {
 
     @Autowired
     CleanupRunner runner;
+
+    @Autowired
+    org.springframework.transaction.PlatformTransactionManager transactions;
 
     @Test
     void two_shards_drain_the_backlog_and_every_row_moves_to_history_once_with_its_file_deleted() {
@@ -244,6 +248,46 @@ class CleanupRunnerTest extends DatabaseTest {
         runner.run(new ShardAssignment(1, 2), DEFAULTS, RunLog.NONE);
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isEqualTo(60);
+    }
+
+    @Test
+    void a_run_passes_a_row_another_transaction_holds_instead_of_waiting_and_a_later_run_takes_it() throws Exception {
+        List<Long> ids = enqueueFiles(120);
+        long held = ids.get(60);
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService producer = Executors.newSingleThreadExecutor();
+        Future<?> holder = producer.submit(() -> {
+            var tx = new org.springframework.transaction.support.TransactionTemplate(transactions);
+            tx.setIsolationLevel(org.springframework.transaction.TransactionDefinition.ISOLATION_READ_COMMITTED);
+            tx.executeWithoutResult(status -> {
+                // A producer's transaction that touched the row and has not committed yet.
+                jdbc.update("UPDATE file_deletion_task SET business_key = 'late-producer' WHERE id = ?", held);
+                holding.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        });
+        assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
+        RunSummary first;
+        try {
+            first = runner.run(ShardAssignment.ALL, new RunParameters(25, Duration.ofMinutes(1), false), RunLog.NONE);
+        } finally {
+            release.countDown();
+        }
+        holder.get(30, TimeUnit.SECONDS);
+        producer.shutdown();
+
+        assertThat(first.stopReason()).isEqualTo(StopReason.DRAINED);
+        assertThat(first.deleted()).isEqualTo(119);
+        assertThat(row(held)).containsEntry("status", "PENDING").containsEntry("attempts", 0).containsEntry("business_key", "late-producer");
+
+        RunSummary later = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
+        assertThat(later.deleted()).isEqualTo(1);
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).isEqualTo(ids);
     }
 
     @Test

@@ -34,7 +34,7 @@ class TestDatabaseTest {
         List<String> versions = jdbc.queryForList(
                 "SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL ORDER BY installed_rank",
                 String.class);
-        assertThat(versions).containsExactly("1", "2");
+        assertThat(versions).containsExactly("1", "2", "3");
 
         jdbc.update("INSERT INTO file_deletion_task (file_path) VALUES ('a/b.mp4')");
 
@@ -77,6 +77,14 @@ class TestDatabaseTest {
         } catch (DataAccessException unknownVariable) {
             return jdbc.queryForObject("SELECT @@session.tx_isolation", String.class);
         }
+    }
+
+    @Test
+    void the_task_table_keeps_only_the_indexes_its_statements_use_and_no_claim_token_index() {
+        List<String> indexes = jdbc.queryForList("SELECT DISTINCT index_name FROM information_schema.statistics"
+                + " WHERE table_schema = DATABASE() AND table_name = 'file_deletion_task'", String.class);
+
+        assertThat(indexes).containsExactlyInAnyOrder("PRIMARY", "uk_task_business_key", "idx_task_claim", "idx_task_lease");
     }
 
     @Test

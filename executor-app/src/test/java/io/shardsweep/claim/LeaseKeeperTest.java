@@ -1,0 +1,127 @@
+package io.shardsweep.claim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.testsupport.DatabaseTest;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.QueryTimeoutException;
+
+/**
+ * Renewal on the real database, with LeaseKeepers of the test's own (the context's keeper renews in
+ * the background and must not move the leases under the assertions).
+ */
+class LeaseKeeperTest extends DatabaseTest {
+
+    @Autowired
+    TaskClaimer claimer;
+
+    @Autowired
+    ClaimMapper mapper;
+
+    @Autowired
+    ShardSweepProperties properties;
+
+    private LeaseKeeper keeper;
+
+    @AfterEach
+    void stopKeeper() {
+        if (keeper != null) {
+            keeper.destroy();
+        }
+    }
+
+    @Test
+    void renewal_by_the_claims_ids_moves_lease_until_on_its_rows_and_reports_the_new_end() {
+        enqueueFiles(6);
+        ClaimedBatch batch = claimer.claim(new ShardAssignment(0, 2), 10);
+        ClaimedBatch other = claimer.claim(new ShardAssignment(1, 2), 10);
+        keeper = new LeaseKeeper(mapper, clock, properties);
+        keeper.track(batch);
+        assertThat(keeper.leaseUntil(batch.token())).contains(batch.leaseUntil());
+
+        clock.advance(Duration.ofMinutes(4));
+        Instant expected = clock.instant().plus(properties.staleThreshold());
+        assertThat(keeper.renewNow()).isEqualTo(3);
+
+        assertThat(keeper.leaseUntil(batch.token())).hasValueSatisfying(until -> assertThat(until).isCloseTo(expected, within(1, ChronoUnit.SECONDS)));
+        Instant reported = keeper.leaseUntil(batch.token()).orElseThrow();
+        assertThat(leaseEnds(batch)).allSatisfy(end -> assertThat(end).isCloseTo(reported, within(1, ChronoUnit.MILLIS)));
+        assertThat(leaseEnds(other)).as("an untracked claim's rows").allSatisfy(end ->
+                assertThat(end).isCloseTo(other.leaseUntil(), within(1, ChronoUnit.MILLIS)));
+        assertThat(keeper.leaseUntil(other.token())).isEmpty();
+
+        keeper.release(batch.token());
+        assertThat(keeper.leaseUntil(batch.token())).isEmpty();
+        assertThat(keeper.renewNow()).isZero();
+    }
+
+    @Test
+    void a_failing_renewal_leaves_the_reported_lease_end_unchanged_and_the_other_claims_still_renew() {
+        enqueueFiles(6);
+        ClaimedBatch failing = claimer.claim(new ShardAssignment(0, 2), 10);
+        ClaimedBatch healthy = claimer.claim(new ShardAssignment(1, 2), 10);
+        keeper = new LeaseKeeper(failingFor(failing.token()), clock, properties);
+        keeper.track(failing);
+        keeper.track(healthy);
+
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(keeper.renewNow()).isEqualTo(healthy.size());
+
+        assertThat(keeper.leaseUntil(failing.token())).contains(failing.leaseUntil());
+        assertThat(leaseEnds(failing)).allSatisfy(end -> assertThat(end).isCloseTo(failing.leaseUntil(), within(1, ChronoUnit.MILLIS)));
+        assertThat(keeper.leaseUntil(healthy.token())).hasValueSatisfying(until -> assertThat(until).isAfter(healthy.leaseUntil()));
+    }
+
+    @Test
+    void a_renewal_that_finds_rows_no_longer_owned_by_the_claim_leaves_the_reported_lease_end_unchanged() {
+        enqueueFiles(3);
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+        keeper = new LeaseKeeper(mapper, clock, properties);
+        keeper.track(batch);
+        // One row was taken from the claim (compensated after its lease ran out, say).
+        jdbc.update("UPDATE file_deletion_task SET status = 'PENDING', claim_token = NULL, lease_until = NULL WHERE id = ?",
+                batch.tasks().get(1).id());
+
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(keeper.renewNow()).isEqualTo(2);
+
+        assertThat(keeper.leaseUntil(batch.token())).contains(batch.leaseUntil());
+    }
+
+    /** lease_until of the batch's rows, read back as UTC instants. */
+    private List<Instant> leaseEnds(ClaimedBatch batch) {
+        String ids = batch.ids().stream().map(String::valueOf).collect(Collectors.joining(","));
+        return jdbc.queryForList("SELECT lease_until FROM file_deletion_task WHERE id IN (" + ids + ")", LocalDateTime.class)
+                .stream().map(t -> t.toInstant(ZoneOffset.UTC)).toList();
+    }
+
+    /** The real mapper, except that renewing the claim {@code token} fails as a lost connection would. */
+    private ClaimMapper failingFor(String token) {
+        Predicate<Object[]> fails = args -> args != null && token.equals(args[0]);
+        return (ClaimMapper) Proxy.newProxyInstance(ClaimMapper.class.getClassLoader(), new Class<?>[] {ClaimMapper.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("renewLeases") && fails.test(args)) {
+                        throw new QueryTimeoutException("renewal of " + token + " failed (test)");
+                    }
+                    try {
+                        return method.invoke(mapper, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+}
