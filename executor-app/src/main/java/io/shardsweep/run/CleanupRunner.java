@@ -161,9 +161,9 @@ public class CleanupRunner {
             leases.track(batch);
             try {
                 List<DeletionJob> jobs = batch.tasks().stream().map(task -> new DeletionJob(task, deleter)).toList();
-                StopReason stop = submitAll(jobs);
+                StopReason stop = leaseExpiring(batch.token()) ? StopReason.LEASE_EXPIRING : submitAll(jobs);
                 if (stop == null) {
-                    stop = awaitAll(jobs);
+                    stop = awaitAll(jobs, batch.token());
                 }
                 List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
                 record(finishReliably(batch, results));
@@ -185,8 +185,8 @@ public class CleanupRunner {
             return null;
         }
 
-        /** Waits for the batch, looking up regularly for the deadline and for shutdown. */
-        private StopReason awaitAll(List<DeletionJob> jobs) {
+        /** Waits for the batch, looking up regularly for the deadline, for shutdown and for the claim's lease. */
+        private StopReason awaitAll(List<DeletionJob> jobs, String token) {
             for (DeletionJob job : jobs) {
                 while (!job.isDone()) {
                     Duration left = Duration.between(clock.instant(), deadline);
@@ -195,6 +195,9 @@ public class CleanupRunner {
                     }
                     if (registry.isStopping()) {
                         return StopReason.SHUTDOWN;
+                    }
+                    if (leaseExpiring(token)) {
+                        return StopReason.LEASE_EXPIRING;
                     }
                     try {
                         job.await(left.compareTo(STOP_POLL) < 0 ? left : STOP_POLL);
@@ -206,6 +209,18 @@ public class CleanupRunner {
                 }
             }
             return null;
+        }
+
+        /**
+         * Self-fencing: true once the claim's lease is in its last quarter. Leases are renewed every
+         * quarter, so three renewals in a row have failed (the database is unreachable, say) or the
+         * rows were taken over. Past the lease, compensation on another instance may hand the rows to
+         * someone else; the last quarter is the margin for the deletions in flight and clock skew.
+         */
+        private boolean leaseExpiring(String token) {
+            return leases.leaseUntil(token)
+                    .map(until -> !clock.instant().isBefore(until.minus(properties.leaseRenewInterval())))
+                    .orElse(false);
         }
 
         /** Nothing new starts; what is under way gets the in-flight grace to end. */

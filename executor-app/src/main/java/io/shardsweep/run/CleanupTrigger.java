@@ -33,7 +33,8 @@ public class CleanupTrigger {
         }
         RunSummary summary = runner.run(shard, parameters, runLog);
         runLog.log("summary: {}", summary);
-        boolean cutShort = summary.stopReason() == StopReason.INTERRUPTED || summary.stopReason() == StopReason.SHUTDOWN;
+        boolean cutShort = summary.stopReason() == StopReason.INTERRUPTED || summary.stopReason() == StopReason.SHUTDOWN
+                || summary.stopReason() == StopReason.LEASE_EXPIRING;
         return new Outcome(!cutShort, requeued + summary, summary);
     }
 

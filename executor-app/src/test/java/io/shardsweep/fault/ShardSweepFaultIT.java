@@ -455,7 +455,7 @@ class ShardSweepFaultIT {
         assertThat(scenario.count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id IN (" + ids(heldB) + ")")).isZero();
 
         // The other claimer lets go (a release, as a stopping run does); a broadcast finishes the rest.
-        scenario.jdbc.update("UPDATE file_deletion_task SET status = 'PENDING', claim_token = NULL, lease_until = NULL WHERE claim_token = ?",
+        scenario.jdbc.update("UPDATE file_deletion_task SET status = 'PENDING', claim_token = NULL, lease_until = NULL WHERE id IN (" + ids(heldB) + ") AND claim_token = ?",
                 otherToken);
         int rounds = scenario.broadcastUntilEmpty(List.of(slow, peer), BATCH_50, 3);
         scenario.jdbc.query("SELECT id, attempts FROM file_deletion_task_history WHERE id IN (" + ids(heldB) + ")", rs -> {

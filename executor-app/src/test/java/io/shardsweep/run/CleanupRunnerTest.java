@@ -2,10 +2,14 @@ package io.shardsweep.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +21,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -26,6 +31,15 @@ class CleanupRunnerTest extends DatabaseTest {
 
     @Autowired
     CleanupRunner runner;
+
+    @Autowired
+    LeaseKeeper leases;
+
+    @Autowired
+    ShardSweepProperties properties;
+
+    @Autowired
+    DataSource dataSource;
 
     @Autowired
     org.springframework.transaction.PlatformTransactionManager transactions;
@@ -116,6 +130,62 @@ class CleanupRunnerTest extends DatabaseTest {
         gate.failPathsContaining(null);
         assertThat(runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE).claimed()).as("dead rows are never claimed").isZero();
         assertThat(STORAGE_ROOT.resolve("flaky/a.mp4")).exists();
+    }
+
+    /**
+     * Self-fencing. The lease keeper renews every quarter of the lease on a real-time schedule; here no
+     * renewal succeeds: the test's clock jumps into the lease's last quarter, and a row lock held by the
+     * test makes any scheduled renewal in that moment wait, as on an unreachable database.
+     */
+    @Test
+    void a_run_whose_lease_cannot_be_renewed_stops_starting_deletions_in_the_last_quarter_of_the_lease() throws Exception {
+        List<Long> ids = enqueueFiles(40);
+        gate.close();
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
+                new RunParameters(40, Duration.ofHours(1), false), RunLog.NONE));
+        gate.awaitWaiting(4); // claimed and committed: 4 deletions in flight, 36 queued
+        try (Connection holder = dataSource.getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.executeQuery("SELECT id FROM file_deletion_task WHERE id = " + ids.get(39) + " FOR UPDATE").close();
+            clock.advance(properties.staleThreshold().minus(properties.leaseRenewInterval()).plusSeconds(1));
+            Thread.sleep(1_000); // the run looks every 200 ms
+            holder.rollback();
+        }
+        gate.open();
+
+        RunSummary summary = run.get(30, TimeUnit.SECONDS);
+        background.shutdown();
+
+        assertThat(summary.stopReason()).isEqualTo(StopReason.LEASE_EXPIRING);
+        assertThat(summary.deleted()).as("deletions already under way finish").isEqualTo(4);
+        assertThat(summary.released()).as("queued deletions never start").isEqualTo(36);
+        assertThat(inProgressCount()).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0")).isEqualTo(36);
+        assertThat(filesLeft()).isEqualTo(36);
+    }
+
+    @Test
+    void a_run_whose_lease_is_renewed_goes_on_deleting_past_the_first_lease() throws Exception {
+        enqueueFiles(40);
+        gate.close();
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
+                new RunParameters(40, Duration.ofHours(1), false), RunLog.NONE));
+        gate.awaitWaiting(4);
+        Duration fence = properties.staleThreshold().minus(properties.leaseRenewInterval());
+        clock.advance(fence.minusSeconds(1));
+        assertThat(leases.renewNow()).as("rows renewed").isEqualTo(40);
+        clock.advance(Duration.ofSeconds(2)); // past the first lease's fence, early in the renewed one
+        Thread.sleep(1_000);
+        gate.open();
+
+        RunSummary summary = run.get(30, TimeUnit.SECONDS);
+        background.shutdown();
+
+        assertThat(summary.stopReason()).isEqualTo(StopReason.DRAINED);
+        assertThat(summary.deleted()).isEqualTo(40);
+        assertThat(filesLeft()).isZero();
     }
 
     @Test
