@@ -62,7 +62,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * floor, on one database and the same generated data (empty files under a temp root). Prints
  * tables; asserts only correctness (every row in history exactly once, every file gone).
  *
- * <p><b>Run</b> (embedded MariaDB 11.4, about 8 to 9 minutes on 2 cores):
+ * <p><b>Run</b> (about 6 to 9 minutes on 2 cores):
  * <pre>
  * mvn -B -pl executor-app -Pbenchmark test -Dtest=ThroughputBenchmark
  * </pre>
