@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -40,6 +41,26 @@ class CleanupRunnerTest extends DatabaseTest {
 
     @Autowired
     DataSource dataSource;
+
+    private final ExecutorService background = Executors.newSingleThreadExecutor();
+
+    @AfterEach
+    void stopBackground() {
+        background.shutdownNow();
+    }
+
+    /**
+     * Starts a run of every due row (batch 40) on a background thread with the gate closed, and
+     * returns once the pool's 4 threads hold 4 deletions at the gate: the claim is committed, 36
+     * deletions are queued.
+     */
+    private Future<RunSummary> runHeldAtTheGate(Duration timeout) throws InterruptedException {
+        gate.close();
+        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
+                new RunParameters(40, timeout, false), RunLog.NONE));
+        gate.awaitWaiting(4);
+        return run;
+    }
 
     @Autowired
     org.springframework.transaction.PlatformTransactionManager transactions;
@@ -140,11 +161,7 @@ class CleanupRunnerTest extends DatabaseTest {
     @Test
     void a_run_whose_lease_cannot_be_renewed_stops_starting_deletions_in_the_last_quarter_of_the_lease() throws Exception {
         List<Long> ids = enqueueFiles(40);
-        gate.close();
-        ExecutorService background = Executors.newSingleThreadExecutor();
-        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
-                new RunParameters(40, Duration.ofHours(1), false), RunLog.NONE));
-        gate.awaitWaiting(4); // claimed and committed: 4 deletions in flight, 36 queued
+        Future<RunSummary> run = runHeldAtTheGate(Duration.ofHours(1));
         try (Connection holder = dataSource.getConnection(); Statement st = holder.createStatement()) {
             holder.setAutoCommit(false);
             st.executeQuery("SELECT id FROM file_deletion_task WHERE id = " + ids.get(39) + " FOR UPDATE").close();
@@ -155,7 +172,6 @@ class CleanupRunnerTest extends DatabaseTest {
         gate.open();
 
         RunSummary summary = run.get(30, TimeUnit.SECONDS);
-        background.shutdown();
 
         assertThat(summary.stopReason()).isEqualTo(StopReason.LEASE_EXPIRING);
         assertThat(summary.deleted()).as("deletions already under way finish").isEqualTo(4);
@@ -168,11 +184,7 @@ class CleanupRunnerTest extends DatabaseTest {
     @Test
     void a_run_whose_lease_is_renewed_goes_on_deleting_past_the_first_lease() throws Exception {
         enqueueFiles(40);
-        gate.close();
-        ExecutorService background = Executors.newSingleThreadExecutor();
-        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
-                new RunParameters(40, Duration.ofHours(1), false), RunLog.NONE));
-        gate.awaitWaiting(4);
+        Future<RunSummary> run = runHeldAtTheGate(Duration.ofHours(1));
         Duration fence = properties.staleThreshold().minus(properties.leaseRenewInterval());
         clock.advance(fence.minusSeconds(1));
         assertThat(leases.renewNow()).as("rows renewed").isEqualTo(40);
@@ -181,7 +193,6 @@ class CleanupRunnerTest extends DatabaseTest {
         gate.open();
 
         RunSummary summary = run.get(30, TimeUnit.SECONDS);
-        background.shutdown();
 
         assertThat(summary.stopReason()).isEqualTo(StopReason.DRAINED);
         assertThat(summary.deleted()).isEqualTo(40);
@@ -191,16 +202,11 @@ class CleanupRunnerTest extends DatabaseTest {
     @Test
     void run_timeout_releases_unstarted_rows_without_an_attempt_and_finishes_the_ones_in_flight() throws Exception {
         enqueueFiles(40);
-        gate.close();
-        ExecutorService background = Executors.newSingleThreadExecutor();
-        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
-                new RunParameters(40, Duration.ofSeconds(1), false), RunLog.NONE));
-        gate.awaitWaiting(4); // the pool has 4 threads: 4 deletions in flight, 36 queued
+        Future<RunSummary> run = runHeldAtTheGate(Duration.ofSeconds(1));
         Thread.sleep(1_500);  // past the run timeout, inside the in-flight grace
         gate.open();
 
         RunSummary summary = run.get(30, TimeUnit.SECONDS);
-        background.shutdown();
 
         assertThat(summary.stopReason()).isEqualTo(StopReason.TIMEOUT);
         assertThat(summary.deleted()).isEqualTo(4);
@@ -249,8 +255,8 @@ class CleanupRunnerTest extends DatabaseTest {
         long id = enqueue("stuck/a.mp4");
         writeFile("stuck/a.mp4");
         gate.close();
-        ExecutorService background = Executors.newSingleThreadExecutor();
-        Future<RunSummary> run = background.submit(() -> runner.run(ShardAssignment.ALL,
+        ExecutorService runThread = Executors.newSingleThreadExecutor();
+        Future<RunSummary> run = runThread.submit(() -> runner.run(ShardAssignment.ALL,
                 new RunParameters(10, Duration.ofSeconds(1), false), RunLog.NONE));
 
         RunSummary summary = run.get(30, TimeUnit.SECONDS); // 1 s timeout + 5 s grace, gate still closed
@@ -260,8 +266,8 @@ class CleanupRunnerTest extends DatabaseTest {
         assertThat(inProgressCount()).isZero();
 
         gate.open(); // the stuck syscall completes late and removes the file
-        background.shutdown();
-        assertThat(background.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        runThread.shutdown();
+        assertThat(runThread.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(200);
         clock.advance(Duration.ofMinutes(2));
         RunSummary later = runner.run(ShardAssignment.ALL, DEFAULTS, RunLog.NONE);
