@@ -49,8 +49,18 @@ public class LeaseKeeper implements DisposableBean {
         leases.put(batch.token(), new Lease(batch.ids().stream().sorted().toList(), batch.leaseUntil()));
     }
 
+    /**
+     * Stops renewing the claim. Waits for a renewal of it that is under way (it may be waiting for a
+     * connection during an outage), so that no renewal lands after this returns: rows a failed finish
+     * left IN_PROGRESS must expire on time for compensation, not one lease later.
+     */
     public void release(String token) {
-        leases.remove(token);
+        Lease lease = leases.remove(token);
+        if (lease != null) {
+            synchronized (lease) {
+                lease.released = true;
+            }
+        }
     }
 
     /**
@@ -73,24 +83,34 @@ public class LeaseKeeper implements DisposableBean {
         for (Map.Entry<String, Lease> entry : List.copyOf(leases.entrySet())) {
             String token = entry.getKey();
             Lease lease = entry.getValue();
-            try {
-                int rows = 0;
-                for (List<Long> chunk : IdChunks.of(lease.ids)) {
-                    rows += mapper.renewLeases(token, chunk, leaseUntil);
+            synchronized (lease) {
+                if (!lease.released) {
+                    renewed += renew(token, lease, leaseUntil);
                 }
-                renewed += rows;
-                if (rows == lease.ids.size()) {
-                    lease.until = leaseUntil;
-                } else {
-                    // Finished while we renewed, or taken over: some rows no longer carry our lease.
-                    log.debug("Renewed {} of the {} rows of claim {}; its lease end stays {}", rows, lease.ids.size(), token, lease.until);
-                }
-            } catch (RuntimeException e) {
-                log.warn("Could not renew the lease of claim {} (ends {}); next try in {}: {}", token, lease.until,
-                        properties.leaseRenewInterval(), e.toString());
             }
         }
         return renewed;
+    }
+
+    /** One claim's renewal; its rows renewed (0 if it failed). Called holding the lease's monitor. */
+    private int renew(String token, Lease lease, Instant leaseUntil) {
+        try {
+            int rows = 0;
+            for (List<Long> chunk : IdChunks.of(lease.ids)) {
+                rows += mapper.renewLeases(token, chunk, leaseUntil);
+            }
+            if (rows == lease.ids.size()) {
+                lease.until = leaseUntil;
+            } else {
+                // Finished while we renewed, or taken over: some rows no longer carry our lease.
+                log.debug("Renewed {} of the {} rows of claim {}; its lease end stays {}", rows, lease.ids.size(), token, lease.until);
+            }
+            return rows;
+        } catch (RuntimeException e) {
+            log.warn("Could not renew the lease of claim {} (ends {}); next try in {}: {}", token, lease.until,
+                    properties.leaseRenewInterval(), e.toString());
+            return 0;
+        }
     }
 
     private void renewAndLogErrors() {
@@ -112,6 +132,8 @@ public class LeaseKeeper implements DisposableBean {
     private static final class Lease {
         private final List<Long> ids;
         private volatile Instant until;
+        /** Set by {@link LeaseKeeper#release}; guarded by this lease's monitor, which a renewal holds. */
+        private boolean released;
 
         Lease(List<Long> ids, Instant until) {
             this.ids = ids;

@@ -13,6 +13,11 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -110,6 +115,49 @@ class LeaseKeeperTest extends DatabaseTest {
     }
 
     /** The real mapper, except that renewing the claim {@code token} fails as a lost connection would. */
+    @Test
+    void release_waits_for_a_renewal_of_the_claim_under_way_so_that_none_lands_after_it() throws Exception {
+        enqueueFiles(3);
+        ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
+        CountDownLatch renewing = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        keeper = new LeaseKeeper(renewalWaitingFor(renewing, proceed), clock, properties);
+        keeper.track(batch);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> renewal = threads.submit(keeper::renewNow);
+            assertThat(renewing.await(10, TimeUnit.SECONDS)).isTrue(); // waits, as for a connection during an outage
+            Future<?> release = threads.submit(() -> keeper.release(batch.token()));
+            Thread.sleep(300);
+            assertThat(release.isDone()).as("release returned while a renewal of its claim was under way").isFalse();
+
+            proceed.countDown();
+            release.get(10, TimeUnit.SECONDS);
+            assertThat(renewal.isDone()).as("the renewal ended before release returned").isTrue();
+            assertThat(renewal.get()).isEqualTo(3);
+            assertThat(keeper.renewNow()).as("rows renewed after release").isZero();
+        } finally {
+            proceed.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    /** The real mapper, whose renewal first signals {@code renewing} and then waits for {@code proceed}. */
+    private ClaimMapper renewalWaitingFor(CountDownLatch renewing, CountDownLatch proceed) {
+        return (ClaimMapper) Proxy.newProxyInstance(ClaimMapper.class.getClassLoader(), new Class<?>[] {ClaimMapper.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("renewLeases")) {
+                        renewing.countDown();
+                        proceed.await(10, TimeUnit.SECONDS);
+                    }
+                    try {
+                        return method.invoke(mapper, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     private ClaimMapper failingFor(String token) {
         Predicate<Object[]> fails = args -> args != null && token.equals(args[0]);
         return (ClaimMapper) Proxy.newProxyInstance(ClaimMapper.class.getClassLoader(), new Class<?>[] {ClaimMapper.class},
