@@ -6,13 +6,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.IntSupplier;
 import java.util.function.IntConsumer;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Service;
 
 /**
  * Owns recovery from dead executors: rows left IN_PROGRESS past their lease go back to PENDING,
  * and a crash counts as an attempt, so a row that kills its executor every time ends DEAD instead
- * of looping forever. Works page by page, each page its own short statement.
+ * of looping forever. Works page by page, each page its own short statement, retried through a
+ * short database hiccup (a pool that still holds connections an outage broke, say): a page is one
+ * autocommit statement, so running it again is safe.
  */
 @Service
 public class StaleTaskCompensator {
@@ -21,12 +25,15 @@ public class StaleTaskCompensator {
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
+    private final RetryTemplate databaseRetry;
 
-    public StaleTaskCompensator(CompensationMapper mapper, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties) {
+    public StaleTaskCompensator(CompensationMapper mapper, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties,
+                                @Qualifier("databaseRetry") RetryTemplate databaseRetry) {
         this.mapper = mapper;
         this.events = events;
         this.clock = clock;
         this.properties = properties;
+        this.databaseRetry = databaseRetry;
     }
 
     public CompensationSummary compensate(IntConsumer onPage) {
@@ -43,11 +50,11 @@ public class StaleTaskCompensator {
         return summary;
     }
 
-    private static int drain(IntSupplier pageStatement, int pageSize, int[] pages, IntConsumer onPage) {
+    private int drain(IntSupplier pageStatement, int pageSize, int[] pages, IntConsumer onPage) {
         int total = 0;
         int changed;
         do {
-            changed = pageStatement.getAsInt();
+            changed = databaseRetry.invoke(pageStatement::getAsInt);
             total += changed;
             pages[0]++;
             onPage.accept(changed);

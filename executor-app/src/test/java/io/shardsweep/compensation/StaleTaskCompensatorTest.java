@@ -6,12 +6,19 @@ import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
+import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.testsupport.DatabaseTest;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.dao.DataAccessResourceFailureException;
 
 class StaleTaskCompensatorTest extends DatabaseTest {
 
@@ -23,6 +30,16 @@ class StaleTaskCompensatorTest extends DatabaseTest {
 
     @Autowired
     LeaseKeeper leases;
+
+    @Autowired
+    CompensationMapper mapper;
+
+    @Autowired
+    ShardSweepProperties properties;
+
+    @Autowired
+    @Qualifier("databaseRetry")
+    RetryTemplate databaseRetry;
 
     @Test
     void rows_whose_lease_expired_go_back_to_pending_and_the_crash_uses_an_attempt() {
@@ -37,6 +54,32 @@ class StaleTaskCompensatorTest extends DatabaseTest {
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 1 AND claim_token IS NULL")).isEqualTo(5);
         assertThat(jdbc.queryForList("SELECT last_error FROM file_deletion_task", String.class))
                 .allMatch(e -> e.contains(claimer.owner()) && e.contains("expired"));
+    }
+
+    @Test
+    void a_page_that_fails_on_a_broken_connection_is_run_again_and_compensation_completes() {
+        enqueueFiles(5);
+        claimer.claim(ShardAssignment.ALL, 10);
+        clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+        AtomicInteger failures = new AtomicInteger();
+        CompensationMapper brokenOnce = (CompensationMapper) Proxy.newProxyInstance(CompensationMapper.class.getClassLoader(),
+                new Class<?>[] {CompensationMapper.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("resetStale") && failures.getAndIncrement() == 0) {
+                        throw new DataAccessResourceFailureException("Communications link failure (test)");
+                    }
+                    try {
+                        return method.invoke(mapper, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        StaleTaskCompensator withBrokenConnection = new StaleTaskCompensator(brokenOnce, event -> { }, clock, properties, databaseRetry);
+
+        CompensationSummary summary = withBrokenConnection.compensate(changed -> { });
+
+        assertThat(failures).as("resetStale calls, the first one failed").hasValueGreaterThan(1);
+        assertThat(summary.reset()).isEqualTo(5);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 1")).isEqualTo(5);
     }
 
     @Test
