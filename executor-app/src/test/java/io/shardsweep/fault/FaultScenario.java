@@ -9,6 +9,7 @@ import com.xxl.job.core.openapi.model.TriggerRequest;
 import com.xxl.tool.response.Response;
 import io.shardsweep.testsupport.AdminTriggerClient;
 import io.shardsweep.testsupport.FakeXxlJobAdmin;
+import io.shardsweep.testsupport.RandomTokens;
 import io.shardsweep.testsupport.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,7 +19,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -76,7 +76,7 @@ final class FaultScenario implements AutoCloseable {
     final String schema;
     final JdbcTemplate jdbc;
     final FakeXxlJobAdmin admin;
-    final String token = randomToken(40);
+    final String token = RandomTokens.of(40);
     final Path storage;
     final Path outside;
     final Path logDir;
@@ -628,7 +628,7 @@ final class FaultScenario implements AutoCloseable {
      */
     private String[] createScenarioUser() {
         String user = "ssf_" + Integer.toHexString(schema.hashCode());
-        String password = randomToken(32);
+        String password = RandomTokens.of(32);
         try {
             for (String host : List.of("%", "localhost")) {
                 jdbc.execute("DROP USER IF EXISTS '" + user + "'@'" + host + "'");
@@ -730,13 +730,4 @@ final class FaultScenario implements AutoCloseable {
         return Path.of("target").toAbsolutePath();
     }
 
-    static String randomToken(int length) {
-        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder token = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            token.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return token.toString();
-    }
 }

@@ -15,13 +15,13 @@ import com.xxl.tool.response.Response;
 import io.shardsweep.ShardSweepApplication;
 import io.shardsweep.testsupport.AdminTriggerClient;
 import io.shardsweep.testsupport.FakeXxlJobAdmin;
+import io.shardsweep.testsupport.RandomTokens;
 import io.shardsweep.testsupport.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -91,7 +91,7 @@ class FileCleanupEndToEndTest {
     private static final String SERIAL = ExecutorBlockStrategyEnum.SERIAL_EXECUTION.name();
     private static final String SCHEMA = "e2e";
     private static final String INSTANCE_ID = "e2e-executor-1";
-    private static final String TOKEN = randomToken(40);
+    private static final String TOKEN = RandomTokens.of(40);
     private static final int PORT = freePort();
     private static final String EXECUTOR_ADDRESS = "http://127.0.0.1:" + PORT + "/";
     private static final Path STORAGE_ROOT = tempDir("shardsweep-e2e-storage");
@@ -696,15 +696,6 @@ class FileCleanupEndToEndTest {
         }
     }
 
-    private static String randomToken(int length) {
-        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder token = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            token.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return token.toString();
-    }
 
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
