@@ -729,5 +729,4 @@ final class FaultScenario implements AutoCloseable {
         }
         return Path.of("target").toAbsolutePath();
     }
-
 }
