@@ -16,10 +16,6 @@ public interface FinishMapper {
     int copyOwnedToHistory(@Param("token") String token, @Param("ids") Collection<Long> ids,
                            @Param("absentIds") Collection<Long> absentIds, @Param("now") Instant now);
 
-    /** Copies the rows of {@code ids}, which {@link #lockOwned} locked in this transaction. */
-    int copyToHistory(@Param("ids") Collection<Long> ids, @Param("absentIds") Collection<Long> absentIds,
-                      @Param("now") Instant now);
-
     /** Deletes the rows of {@code ids} that this claim still owns; returns how many. */
     int deleteOwned(@Param("token") String token, @Param("ids") Collection<Long> ids);
 

@@ -146,7 +146,7 @@ public class TaskFinisher {
         if (owned.isEmpty()) {
             return owned;
         }
-        int copied = mapper.copyToHistory(owned, absentIn(owned, absent), now);
+        int copied = mapper.copyOwnedToHistory(token, owned, absentIn(owned, absent), now);
         int deleted = mapper.deleteOwned(token, owned);
         if (copied != owned.size() || deleted != owned.size()) {
             throw new IllegalStateException("history move of claim " + token + " copied " + copied

@@ -647,7 +647,7 @@ class ThroughputBenchmark extends DatabaseTest {
      * the statements TaskClaimer.claim and TaskFinisher.finish's fast path run for an all-DELETED
      * batch (the same mapper methods, parameters and id chunks), timed one by one; then the floor's
      * statements on the same number of rows. Medians over the batches of a {@code PROBE_ROWS} drain,
-     * per 500 rows. The finish's lock-first fallback (lockOwned, copyToHistory, deleteOwned) only
+     * per 500 rows. The finish's lock-first fallback (lockOwned, copyOwnedToHistory, deleteOwned) only
      * runs when a claim lost a row, and is not timed here.
      */
     private Map<String, Double> statementCosts() throws InterruptedException {
@@ -908,8 +908,6 @@ class ThroughputBenchmark extends DatabaseTest {
                 params("token", batch.token(), "ids", ids, "absentIds", ids.subList(0, 3), "now", now)));
         addPlan(lines, state, "lockOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.lockOwned",
                 params("token", batch.token(), "ids", ids)));
-        addPlan(lines, state, "copyToHistory (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.copyToHistory",
-                params("ids", ids, "absentIds", ids.subList(0, 3), "now", now)));
         addPlan(lines, state, "deleteOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.deleteOwned",
                 params("token", batch.token(), "ids", ids)));
         addPlan(lines, state, "markFailed", explainer.explain("io.shardsweep.history.FinishMapper.markFailed",
