@@ -33,9 +33,7 @@ public class CleanupTrigger {
         }
         RunSummary summary = runner.run(shard, parameters, runLog);
         runLog.log("summary: {}", summary);
-        boolean cutShort = summary.stopReason() == StopReason.INTERRUPTED || summary.stopReason() == StopReason.SHUTDOWN
-                || summary.stopReason() == StopReason.LEASE_EXPIRING;
-        return new Outcome(!cutShort, requeued + summary, summary);
+        return new Outcome(!summary.stopReason().cutShort(), requeued + summary, summary);
     }
 
     private String requeue(ShardAssignment shard, RunParameters parameters, String requestedBy, RunLog runLog) {

@@ -1,6 +1,8 @@
 package io.shardsweep.run;
 
 import io.shardsweep.claim.ShardAssignment;
+import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.TransactionException;
 
 /**
  * Published when a cleanup run ends by an exception instead of a summary (the database went away,
@@ -11,8 +13,7 @@ import io.shardsweep.claim.ShardAssignment;
 public record RunFailed(String runId, ShardAssignment shard, String cause) {
 
     static RunFailed of(String runId, ShardAssignment shard, RuntimeException e) {
-        boolean database = e instanceof org.springframework.dao.DataAccessException
-                || e instanceof org.springframework.transaction.TransactionException;
+        boolean database = e instanceof DataAccessException || e instanceof TransactionException;
         return new RunFailed(runId, shard, database ? "database" : "unexpected");
     }
 }

@@ -1,18 +1,25 @@
 package io.shardsweep.run;
 
-/** Why a cleanup run ended. */
+/** Why a cleanup run ended, and whether the admin should see the run as failed. */
 public enum StopReason {
-    DRAINED("no due rows left in this shard"),
-    TIMEOUT("run timeout reached; the remaining rows wait for the next run"),
-    INTERRUPTED("interrupted: killed from the admin, executor timeout or shutdown"),
-    SHUTDOWN("the instance is shutting down; unstarted rows were released for the other instances"),
-    LEASE_EXPIRING("the claim's lease could not be renewed and was about to run out (database unreachable?); "
+    DRAINED(false, "no due rows left in this shard"),
+    TIMEOUT(false, "run timeout reached; the remaining rows wait for the next run"),
+    INTERRUPTED(true, "interrupted: killed from the admin, executor timeout or shutdown"),
+    SHUTDOWN(true, "the instance is shutting down; unstarted rows were released for the other instances"),
+    LEASE_EXPIRING(true, "the claim's lease could not be renewed and was about to run out (database unreachable?); "
             + "stopped starting deletions, so that no file is deleted for rows compensation may hand to another instance");
 
+    private final boolean cutShort;
     private final String description;
 
-    StopReason(String description) {
+    StopReason(boolean cutShort, String description) {
+        this.cutShort = cutShort;
         this.description = description;
+    }
+
+    /** The run could not do its work: reported to the admin as a failure. */
+    public boolean cutShort() {
+        return cutShort;
     }
 
     public String description() {
