@@ -29,7 +29,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>A business key names one deletion for good: enqueueing a key again returns the task that has it,
  * pending or finished, and never creates a second task, even after the first one has moved to history.
- * (Inserting by SQL, as in the README, does create a new task for a finished key.)
+ * (Inserting by SQL, as docs/how-it-works.md shows, does create a new task for a finished key.)
  */
 @Service
 @ConditionalOnIntakeEnabled
