@@ -1,5 +1,7 @@
 package io.shardsweep.demo;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
 import com.xxl.job.core.context.XxlJobContext;
 import io.shardsweep.ShardSweepApplication;
 import io.shardsweep.job.FileCleanupJobHandler;
@@ -14,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -30,6 +33,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class LocalDemo {
 
+    private static final String GRACE_PERIOD_FILE = "videos/grace-period.mp4";
+
     private LocalDemo() {
     }
 
@@ -37,6 +42,7 @@ public final class LocalDemo {
         int files = intArg(args, "--files=", 2000);
         int shards = intArg(args, "--shards=", 2);
         banner("ShardSweep LOCAL DEMO MODE: embedded database, generated files; not a production start");
+        quietLogs();
 
         TestDatabase db = TestDatabase.embeddedUnlessConfigured();
         DataSource dataSource = db.freshSchema("demo");
@@ -56,6 +62,7 @@ public final class LocalDemo {
                         "--shardsweep.storage-root=" + storage,
                         "--shardsweep.intake.enabled=false",
                         "--xxl.job.executor.enabled=false",
+                        "--spring.main.banner-mode=off",
                         "--logging.level.root=WARN")) {
             FileCleanupJobHandler handler = app.getBean(FileCleanupJobHandler.class);
             System.out.printf("%nBroadcasting fileCleanupJob to %d shards, as SHARDING_BROADCAST does...%n", shards);
@@ -100,18 +107,24 @@ public final class LocalDemo {
             jdbc.update("INSERT INTO file_deletion_task (file_path) VALUES (?)", hostile);
         }
         jdbc.update("INSERT INTO file_deletion_task (file_path) VALUES ('videos/already-gone.mp4')");
-        jdbc.update("INSERT INTO file_deletion_task (file_path, not_before) VALUES ('videos/grace-period.mp4', CURRENT_TIMESTAMP(3) + INTERVAL 7 DAY)");
+        Files.writeString(storage.resolve(GRACE_PERIOD_FILE), "kept for 7 days after the user removed it");
+        jdbc.update("INSERT INTO file_deletion_task (file_path, business_key, not_before) VALUES (?, 'video:grace', CURRENT_TIMESTAMP(3) + INTERVAL 7 DAY)",
+                GRACE_PERIOD_FILE);
         System.out.printf("Seeded %,d demo files and rows, 4 hostile rows, 1 row whose file is already gone, 1 row in a 7-day grace period.%n", files);
     }
 
     private static void report(JdbcTemplate jdbc, Path storage, Path outside, Path runLogs, double seconds) throws IOException {
-        System.out.printf("%nDone in %.2f s.%n", seconds);
+        System.out.printf("%nThe broadcast took %.2f s.%n", seconds);
         for (Map<String, Object> r : jdbc.queryForList("SELECT outcome, COUNT(*) AS n FROM file_deletion_task_history GROUP BY outcome ORDER BY outcome")) {
-            System.out.printf("  history   %-15s %,d%n", r.get("outcome"), ((Number) r.get("n")).longValue());
+            System.out.printf("  history table  %-15s %,d%n", r.get("outcome"), ((Number) r.get("n")).longValue());
         }
         for (Map<String, Object> r : jdbc.queryForList("SELECT status, COUNT(*) AS n FROM file_deletion_task GROUP BY status ORDER BY status")) {
-            System.out.printf("  pending   %-15s %,d%n", r.get("status"), ((Number) r.get("n")).longValue());
+            System.out.printf("  task table     %-15s %,d%n", r.get("status"), ((Number) r.get("n")).longValue());
         }
+        Map<String, Object> grace = jdbc.queryForMap("SELECT id, status, DATE_FORMAT(not_before, '%Y-%m-%d %H:%i') AS not_before FROM file_deletion_task WHERE file_path = ?", GRACE_PERIOD_FILE);
+        System.out.printf("  the grace-period row #%s is still %s, not due before %s UTC; its file %s is %s%n",
+                grace.get("id"), grace.get("status"), grace.get("not_before"), GRACE_PERIOD_FILE,
+                Files.exists(storage.resolve(GRACE_PERIOD_FILE)) ? "still on disk" : "GONE (bug!)");
         System.out.println("  DEAD rows and why:");
         for (Map<String, Object> r : jdbc.queryForList("SELECT id, file_path, last_error FROM file_deletion_task WHERE status = 'DEAD' ORDER BY id")) {
             System.out.printf("    #%s %s%n        %s%n", r.get("id"), r.get("file_path"), r.get("last_error"));
@@ -120,11 +133,18 @@ public final class LocalDemo {
         try (var walk = Files.walk(storage)) {
             left = walk.filter(Files::isRegularFile).count();
         }
-        System.out.printf("  files left under the storage root: %d; outside the root, secret.txt %s%n", left,
+        System.out.printf("  files left under the storage root: %d (the grace-period file); outside the root, secret.txt %s%n", left,
                 Files.exists(outside.resolve("secret.txt")) ? "untouched" : "DELETED (bug!)");
         System.out.printf("%nWhere to look next:%n  run logs (what the admin console shows): %s%n", runLogs);
-        System.out.println("  the same handler under a real XXL-JOB admin: README, 'Run the executor', and docker/README.md");
-        System.out.println("  re-trigger a dead row from the admin's Run once dialog: {\"requeueIds\": [<id>]} (README, 'Job parameters')");
+        System.out.println("  the same handler under a real XXL-JOB admin: README, 'Running it for real', and docker/README.md");
+        System.out.println("  re-trigger a dead row from the admin's Run once dialog: {\"requeueIds\": [<id>]} (docs/operations.md, 'Job parameters')");
+    }
+
+    /** The embedded database and the demo schema's pool log at WARN: the demo's own lines are the point. */
+    private static void quietLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+            logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
+        }
     }
 
     private static Path recreate(Path dir) throws IOException {
