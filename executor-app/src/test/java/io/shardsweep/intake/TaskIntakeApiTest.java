@@ -631,6 +631,24 @@ class TaskIntakeApiTest extends DatabaseTest {
     }
 
     @Test
+    void get_of_a_task_whose_path_bytes_are_not_utf8_shows_no_path_and_says_why() throws Exception {
+        jdbc.update("INSERT INTO file_deletion_task (file_path) VALUES (CONVERT(X'756E692FEDB2802E747874' USING utf8mb4))");
+        long id = jdbc.queryForObject("SELECT MAX(id) FROM file_deletion_task", Long.class);
+        long valid = enqueue("uni/ok.txt");
+
+        MvcResult result = authorizedGet("/api/tasks/" + id)
+                .andExpect(httpStatus().isOk())
+                .andExpect(jsonPath("$.state").value("PENDING"))
+                .andExpect(jsonPath("$.filePath").value(nullValue()))
+                .andExpect(jsonPath("$.filePathProblem").value("file_path is not valid UTF-8 (bytes ED B2 80 at offset 4 of 11)"))
+                .andReturn();
+
+        assertThat(result.getResponse().getContentAsString()).doesNotContain("\uFFFD").doesNotContain("\\ufffd");
+        authorizedGet("/api/tasks/" + valid).andExpect(jsonPath("$.filePath").value("uni/ok.txt"))
+                .andExpect(jsonPath("$.filePathProblem").doesNotExist());
+    }
+
+    @Test
     void get_of_a_claimed_task_reports_in_progress() throws Exception {
         long id = enqueue("a.mp4");
         claimer.claim(ShardAssignment.ALL, 10);
