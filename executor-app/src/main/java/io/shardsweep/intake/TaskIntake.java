@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shardsweep.IdChunks;
 import io.shardsweep.intake.TaskValidator.NewTask;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,11 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -39,13 +42,36 @@ public class TaskIntake {
     /** Put before the previous error of a requeued task, as the job parameters do with theirs. */
     static final String REQUEUE_NOTE = "requeued by intake API; before: ";
 
-    /** Transactions that lose a deadlock are run again, this many times in all. */
-    static final int MAX_DEADLOCK_ATTEMPTS = 3;
+    /**
+     * A transaction that loses a lock conflict runs again, at most this many times, after a pause that
+     * starts at {@link #RETRY_DELAY}, doubles, and is shifted by up to {@link #RETRY_JITTER} at random,
+     * within {@link #RETRY_TIMEOUT} in all; then the request is answered 503. Immediate retries of
+     * overlapping batches met each other again: 2 of 20 concurrent requests ran out of them.
+     */
+    static final int MAX_LOCK_CONFLICT_RETRIES = 6;
+    static final Duration RETRY_DELAY = Duration.ofMillis(20);
+    static final Duration RETRY_JITTER = Duration.ofMillis(15);
+    static final Duration RETRY_MAX_DELAY = Duration.ofMillis(400);
+    static final Duration RETRY_TIMEOUT = Duration.ofSeconds(3);
     /** A key that disappears between INSERT IGNORE and the read-back (deleted by hand) is tried again. */
     private static final int MAX_ENQUEUE_ATTEMPTS = 3;
 
     private final IntakeMapper mapper;
     private final TransactionTemplate transaction;
+    /**
+     * Deadlocks, lock wait timeouts and serialization failures: PessimisticLockingFailureException and
+     * its subclasses (DeadlockLoserDataAccessException, CannotAcquireLockException). Each attempt is a
+     * transaction of its own; InnoDB has rolled the losing one back whole.
+     */
+    private final RetryTemplate lockConflictRetry = new RetryTemplate(RetryPolicy.builder()
+            .includes(PessimisticLockingFailureException.class)
+            .maxRetries(MAX_LOCK_CONFLICT_RETRIES)
+            .delay(RETRY_DELAY)
+            .jitter(RETRY_JITTER)
+            .multiplier(2)
+            .maxDelay(RETRY_MAX_DELAY)
+            .timeout(RETRY_TIMEOUT)
+            .build());
     private final IntakeProperties properties;
 
     public TaskIntake(IntakeMapper mapper, PlatformTransactionManager transactionManager, IntakeProperties properties) {
@@ -259,18 +285,18 @@ public class TaskIntake {
                 + " kept disappearing while it was enqueued; retry");
     }
 
-    /** Runs {@code work} in one transaction, again if it loses a deadlock (a lock wait timeout is not retried). */
+    /** Runs {@code work} in one transaction, again after a short random pause if it loses a lock conflict. */
     private <T> T inTransaction(Supplier<T> work) {
-        for (int attempt = 1; ; attempt++) {
+        AtomicInteger attempts = new AtomicInteger();
+        return lockConflictRetry.invoke(() -> {
             try {
                 return transaction.execute(status -> work.get());
             } catch (PessimisticLockingFailureException e) {
-                if (e instanceof CannotAcquireLockException || attempt >= MAX_DEADLOCK_ATTEMPTS) {
-                    throw e;
-                }
-                log.info("intake: transaction lost a deadlock (attempt {} of {}), running it again", attempt, MAX_DEADLOCK_ATTEMPTS);
+                log.info("intake: transaction attempt {} lost a lock conflict, rolled back; {}", attempts.incrementAndGet(),
+                        e.getMostSpecificCause().getMessage());
+                throw e;
             }
-        }
+        });
     }
 
 }

@@ -146,7 +146,11 @@ public class CleanupRunner {
         private StopReason processOneBatch() {
             ClaimedBatch batch;
             try {
-                batch = claimer.claim(shard, parameters.batchSize());
+                // Through a deadlock (a LOCK TABLES between the claim's read and its locking read) or a
+                // lock wait timeout, as finishes are. Each attempt is a whole claim transaction of its
+                // own (the retry is outside the claimer's proxy): a failed one committed nothing. An
+                // interrupt ends the retry at its next pause.
+                batch = databaseRetry.invoke(() -> claimer.claim(shard, parameters.batchSize()));
             } catch (RuntimeException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return StopReason.INTERRUPTED; // a claim that threw committed nothing

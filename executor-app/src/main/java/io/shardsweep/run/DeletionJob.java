@@ -66,14 +66,26 @@ final class DeletionJob implements Runnable {
     }
 
     private TaskResult delete() {
+        if (!task.filePath().isValidUtf8()) {
+            return TaskResult.failed(task, TaskResult.Kind.REFUSED, refusalOfUnreadablePath(task));
+        }
         try {
-            DeletionOutcome outcome = deleter.delete(task.filePath());
+            DeletionOutcome outcome = deleter.delete(task.filePath().text());
             return TaskResult.of(task, outcome == DeletionOutcome.DELETED ? TaskResult.Kind.DELETED : TaskResult.Kind.ALREADY_ABSENT);
         } catch (PathRefusedException e) {
             return TaskResult.failed(task, TaskResult.Kind.REFUSED, "refused: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             return TaskResult.failed(task, TaskResult.Kind.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The reason a row whose file_path bytes are not UTF-8 goes DEAD. Such bytes name no string, so
+     * there is nothing the deleter could be given that is the row's own path (decoding them leniently
+     * named another file); an operator has to fix or remove the row.
+     */
+    static String refusalOfUnreadablePath(ClaimedTask task) {
+        return "refused: file_path is " + task.filePath().invalidReason() + "; a path is deleted only as stored, never as a repaired name";
     }
 
     /** Stopper's side: if the worker has not started this file, it never will. */

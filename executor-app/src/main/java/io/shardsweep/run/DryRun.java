@@ -25,16 +25,27 @@ public class DryRun {
                 preview.dueCount(), parameters.batchSize());
         int refused = 0;
         for (ClaimedTask task : preview.sample()) {
-            String verdict;
-            try {
-                verdict = "would delete " + StoragePath.parse(task.filePath());
-            } catch (PathRefusedException e) {
+            String refusal = refusal(task);
+            if (refusal != null) {
                 refused++;
-                verdict = "would refuse (row goes DEAD): " + e.getMessage();
             }
-            runLog.log("  id={} attempts={}: {}", task.id(), task.attempts(), verdict);
+            runLog.log("  id={} attempts={}: {}", task.id(), task.attempts(),
+                    refusal == null ? "would delete " + task.filePath().text() : "would refuse (row goes DEAD): " + refusal);
         }
         return "dry run of shard " + shard + ": " + preview.dueCount() + " due rows; " + refused + " of the first "
                 + preview.sample().size() + " would be refused; nothing changed";
+    }
+
+    /** Why a run would refuse the row's path, as DeletionJob and the path rules say; null if it would not. */
+    private static String refusal(ClaimedTask task) {
+        if (!task.filePath().isValidUtf8()) {
+            return DeletionJob.refusalOfUnreadablePath(task);
+        }
+        try {
+            StoragePath.parse(task.filePath().text());
+            return null;
+        } catch (PathRefusedException e) {
+            return e.getMessage();
+        }
     }
 }

@@ -192,6 +192,52 @@ class TaskIntakeApiTest extends DatabaseTest {
 
     // --------------------------------------------------------------------------------------- batch
 
+    /**
+     * Overlapping batches, half of them naming the keys in the opposite order, lock the keys' index
+     * entries in opposite orders and deadlock in InnoDB. Every request still succeeds: a transaction
+     * that loses a deadlock runs again after a short random pause.
+     */
+    @Test
+    void twenty_concurrent_overlapping_batches_all_succeed_and_each_business_key_ends_as_exactly_one_task() throws Exception {
+        int requests = 20;
+        List<String> keys = IntStream.range(0, 40).mapToObj(i -> String.format("video:overlap-%02d", i)).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            List<Future<MvcResult>> futures = new ArrayList<>();
+            for (int r = 0; r < requests; r++) {
+                List<String> mine = new ArrayList<>(keys.subList(r % 2 * 10, r % 2 * 10 + 30)); // 30 of 40, overlapping by 20
+                if (r % 2 == 1) {
+                    java.util.Collections.reverse(mine);
+                }
+                String body = json.writeValueAsString(Map.of("tasks", mine.stream()
+                        .map(key -> Map.of("filePath", "videos/" + key.substring(6) + ".mp4", "businessKey", key)).toList()));
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return mvc.perform(authorized(post("/api/tasks/batch")).contentType(MediaType.APPLICATION_JSON).content(body)).andReturn();
+                }));
+            }
+            start.countDown();
+            Map<String, Long> idByKey = new java.util.HashMap<>();
+            for (Future<MvcResult> future : futures) {
+                MvcResult result = future.get(60, TimeUnit.SECONDS);
+                assertThat(result.getResponse().getStatus()).as(result.getResponse().getContentAsString()).isEqualTo(200);
+                for (var item : json.readTree(result.getResponse().getContentAsString()).get("results")) {
+                    String key = item.get("task").get("businessKey").asString();
+                    long id = item.get("task").get("id").asLong();
+                    assertThat(idByKey.computeIfAbsent(key, k -> id)).as("every answer names the same task for " + key).isEqualTo(id);
+                }
+            }
+            assertThat(idByKey).hasSize(40);
+            assertThat(jdbc.queryForList("SELECT business_key FROM file_deletion_task GROUP BY business_key HAVING COUNT(*) = 1", String.class))
+                    .containsExactlyInAnyOrderElementsOf(keys);
+            assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isEqualTo(40);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+
     @Test
     void a_batch_of_three_valid_tasks_is_answered_200_and_creates_all_three_in_order() throws Exception {
         send(post("/api/tasks/batch"), Map.of("tasks", List.of(
@@ -309,6 +355,45 @@ class TaskIntakeApiTest extends DatabaseTest {
 
         assertThat(result.getResponse().getContentAsString()).as("a bounded echo of the input").hasSizeLessThan(1500)
                 .doesNotContain("\u0000");
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+    }
+
+    /**
+     * JSON can escape a lone surrogate; Connector/J would write it as '?' and the task would name
+     * another file. The path rules refuse it first.
+     */
+    @Test
+    void a_file_path_with_an_escaped_lone_surrogate_is_refused_with_400_and_nothing_is_stored() throws Exception {
+        sendRaw(post("/api/tasks"), "{\"filePath\": \"uni/\\uDC80.txt\"}")
+                .andExpect(httpStatus().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("filePath"))
+                .andExpect(jsonPath("$.errors[0].reason").value(containsString("unpaired surrogate")));
+        sendRaw(post("/api/tasks/batch"), "{\"tasks\": [{\"filePath\": \"a.mp4\"}, {\"filePath\": \"uni/\\uD83C.txt\"}]}")
+                .andExpect(httpStatus().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].index").value(1))
+                .andExpect(jsonPath("$.errors[0].reason").value(containsString("unpaired surrogate")));
+
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+    }
+
+    /** The raw bytes ED B2 80 (an encoded surrogate, which MariaDB would store) inside a JSON string. */
+    @Test
+    void a_file_path_sent_as_bytes_that_are_not_utf8_is_refused_with_400_and_nothing_is_stored() throws Exception {
+        byte[] body = java.util.HexFormat.of().parseHex("7B2266696C6550617468223A2022756E692FEDB2802E747874227D"); // {"filePath": "uni/ED B2 80.txt"}
+        mvc.perform(authorized(post("/api/tasks")).contentType(MediaType.APPLICATION_JSON).content(body))
+                .andExpect(httpStatus().isBadRequest())
+                .andExpect(content().contentType(PROBLEM_JSON));
+
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
+    }
+
+    @Test
+    void a_business_key_with_an_escaped_lone_surrogate_is_refused_with_400_and_nothing_is_stored() throws Exception {
+        sendRaw(post("/api/tasks"), "{\"filePath\": \"a.mp4\", \"businessKey\": \"video:\\uDC80\"}")
+                .andExpect(httpStatus().isBadRequest())
+                .andExpect(jsonPath("$.errors[0].field").value("businessKey"))
+                .andExpect(jsonPath("$.errors[0].reason").value(containsString("unpaired surrogate")));
+
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
     }
 
@@ -543,6 +628,24 @@ class TaskIntakeApiTest extends DatabaseTest {
                 .andExpect(jsonPath("$.lastError").value(nullValue()))
                 .andExpect(jsonPath("$.finishedAt").value(nullValue()))
                 .andExpect(jsonPath("$.createdAt").isString());
+    }
+
+    @Test
+    void get_of_a_task_whose_path_bytes_are_not_utf8_shows_no_path_and_says_why() throws Exception {
+        jdbc.update("INSERT INTO file_deletion_task (file_path) VALUES (CONVERT(X'756E692FEDB2802E747874' USING utf8mb4))");
+        long id = jdbc.queryForObject("SELECT MAX(id) FROM file_deletion_task", Long.class);
+        long valid = enqueue("uni/ok.txt");
+
+        MvcResult result = authorizedGet("/api/tasks/" + id)
+                .andExpect(httpStatus().isOk())
+                .andExpect(jsonPath("$.state").value("PENDING"))
+                .andExpect(jsonPath("$.filePath").value(nullValue()))
+                .andExpect(jsonPath("$.filePathProblem").value("file_path is not valid UTF-8 (bytes ED B2 80 at offset 4 of 11)"))
+                .andReturn();
+
+        assertThat(result.getResponse().getContentAsString()).doesNotContain("\uFFFD").doesNotContain("\\ufffd");
+        authorizedGet("/api/tasks/" + valid).andExpect(jsonPath("$.filePath").value("uni/ok.txt"))
+                .andExpect(jsonPath("$.filePathProblem").doesNotExist());
     }
 
     @Test
