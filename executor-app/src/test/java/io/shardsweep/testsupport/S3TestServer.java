@@ -275,7 +275,7 @@ public final class S3TestServer implements AutoCloseable {
         chattr("+i", folder);
         immutable.add(folder);
         return () -> {
-            if (immutable.remove(folder)) {
+            if (immutable.remove(folder) && Files.exists(folder)) {
                 chattr("-i", folder);
             }
         };
@@ -352,6 +352,9 @@ public final class S3TestServer implements AutoCloseable {
         }
         closed = true;
         for (Path folder : List.copyOf(immutable)) { // else neither S3Mock nor mvn clean could remove them
+            if (!Files.exists(folder)) {
+                continue;
+            }
             try {
                 chattr("-i", folder);
             } catch (RuntimeException e) {

@@ -117,6 +117,18 @@ class S3TestServerTest {
         assertThat(listKeys(bucket)).isEmpty();
     }
 
+    /** Real S3 and MinIO refuse more than 1,000 keys (MalformedXML); S3Mock does not, so the backend must keep the limit. */
+    @Test
+    void s3mock_accepts_more_than_1000_keys_in_one_delete_objects_so_the_limit_is_ours_to_keep() {
+        assumeTrue(server.kind().equals("s3mock"), "describes S3Mock only; the server is " + server.kind());
+        String bucket = server.freshBucket("over-limit");
+
+        DeleteObjectsResponse r = deleteObjects(bucket, keys("x/", MAX_KEYS_PER_REQUEST + 1, ".bin"), false);
+
+        assertThat(r.deleted()).hasSize(MAX_KEYS_PER_REQUEST + 1);
+        assertThat(r.errors()).isEmpty();
+    }
+
     @Test
     void quiet_mode_lists_no_deleted_keys_but_deletes_them() {
         String bucket = server.freshBucket("quiet");
