@@ -51,13 +51,24 @@ public class ShardSweepXxlJobExecutor extends XxlJobExecutor implements SmartIni
         checkAccessToken(properties.admin().accessToken());
     }
 
-    /** Refuses what xxl-job-core would accept: no token, the documented default, or a guessable one. */
+    /**
+     * Refuses what xxl-job-core would accept: no token, one with whitespace or non-printable characters,
+     * the documented default, or a guessable one. The messages name the property, never the value.
+     */
     static void checkAccessToken(String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalStateException("xxl.job.admin.accessToken is empty: xxl-job-core would then accept any /run request. "
                     + "Set the same random secret of at least " + MIN_TOKEN_LENGTH + " characters here and as xxl.job.accessToken in the admin.");
         }
-        if (PUBLIC_DEFAULT_TOKEN.equals(token.strip())) {
+        // The intake token's rule: a space, a tab or a non-ASCII character passes a length check but
+        // rarely survives the admin's configuration and an HTTP header intact, so such a token starts
+        // and then refuses every request as "The access token is wrong". Never echo the value.
+        if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalStateException("xxl.job.admin.accessToken must be printable ASCII (0x21-0x7e) without spaces or other"
+                    + " whitespace: it is sent as the XXL-JOB-ACCESS-TOKEN header and must equal the admin's xxl.job.accessToken exactly."
+                    + " Set a random secret of at least " + MIN_TOKEN_LENGTH + " characters, e.g. openssl rand -hex 24.");
+        }
+        if (PUBLIC_DEFAULT_TOKEN.equals(token)) {
             throw new IllegalStateException("xxl.job.admin.accessToken is the publicly known 'default_token'. "
                     + "Set a random secret of at least " + MIN_TOKEN_LENGTH + " characters here and in the admin.");
         }
