@@ -57,7 +57,7 @@ public class ShardSweepXxlJobExecutor extends XxlJobExecutor implements SmartIni
      * Refuses what xxl-job-core would accept: no token, one with whitespace or non-printable characters,
      * the documented default, or a guessable one. The messages name the property, never the value.
      */
-    static void checkAccessToken(String token) {
+    public static void checkAccessToken(String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalStateException("xxl.job.admin.accessToken is empty: xxl-job-core would then accept any /run request. "
                     + "Set the same random secret of at least " + MIN_TOKEN_LENGTH + " characters here and as xxl.job.accessToken in the admin.");
