@@ -42,6 +42,8 @@ class StartupRefusalTest {
     private static final int MAX_TRACE_LINES = 3;
     private static final String INTAKE_TOKEN = RandomTokens.of(40);
     private static final String ACCESS_TOKEN = RandomTokens.of(40);
+    /** Never bound: every start here is refused before the executor starts. */
+    private static final int UNUSED_PORT = 19399;
     private static TestDatabase db;
     private static JdbcTemplate server;
     private static Path storage;
@@ -76,6 +78,10 @@ class StartupRefusalTest {
                         "shardsweep.batch-size must be between 1 and 5000, got 0", null),
                 Arguments.of("shardsweep.run-timeout above shardsweep.max-run-timeout", List.of("--shardsweep.run-timeout=2h", "--shardsweep.max-run-timeout=1h"),
                         "shardsweep.run-timeout (PT2H) exceeds shardsweep.max-run-timeout (PT1H)", null),
+                Arguments.of("xxl.job.executor.port=0", List.of("--xxl.job.executor.port=0"),
+                        "xxl.job.executor.port must be between 1 and 65535, got 0", null),
+                Arguments.of("xxl.job.admin.timeout=30", List.of("--xxl.job.admin.timeout=30"),
+                        "xxl.job.admin.timeout must be between 1 and 10 seconds, got 30", null),
                 Arguments.of("shardsweep.batch-size=lots (not a number)", List.of("--shardsweep.batch-size=lots"),
                         "shardsweep.batch-size: Failed to convert", null));
     }
@@ -143,7 +149,7 @@ class StartupRefusalTest {
                 "--shardsweep.intake.api-token=" + INTAKE_TOKEN,
                 "--xxl.job.admin.accessToken=" + ACCESS_TOKEN,
                 "--xxl.job.admin.addresses=http://127.0.0.1:1/xxl-job-admin",
-                "--xxl.job.executor.port=0",
+                "--xxl.job.executor.port=" + UNUSED_PORT,
                 "--server.port=0",
                 "--server.address=127.0.0.1",
                 "--management.server.port=0",
