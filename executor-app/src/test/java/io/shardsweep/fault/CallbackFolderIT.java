@@ -78,6 +78,9 @@ class CallbackFolderIT {
                         + folder2 + ": " + logIdsIn(folder2) + "; " + scenario.describe());
         assertThat(logIdsOf(scenario.admin.refusedCallbacks())).as("callbacks the admin refused").contains(run1.getLogId(), run2.getLogId());
         assertThat(filesIn(logPath.resolve("callbacklogs"))).as("callback files directly in the shared callbacklogs folder").isEmpty();
+        // GLUE never runs here (BeanOnlyExecutorBiz), but its folder follows the same rule.
+        assertThat(logPath.resolve("gluesource").resolve("port-" + port1)).as("GLUE source folder of %s", e1).isDirectory();
+        assertThat(logPath.resolve("gluesource").resolve("port-" + port2)).as("GLUE source folder of %s", e2).isDirectory();
         for (Path folder : DEFAULT_FOLDERS) {
             assertThat(logIdsIn(folder)).as("this test's callbacks under the default folder %s", folder)
                     .doesNotContain(run1.getLogId(), run2.getLogId());
