@@ -50,8 +50,8 @@ public class InvalidSettingsFailureAnalyzer implements FailureAnalyzer, Ordered 
         }
         String message = reason == bind || reason.getMessage() == null ? bind.getMessage() : reason.getMessage();
         ConfigurationProperty property = bind.getProperty();
-        if (property == null || reason instanceof IllegalArgumentException && message.contains(property.getName().toString())) {
-            // A record's own check names its property, and the property Boot was binding last may be another one.
+        if (property == null || !(reason instanceof ConversionFailedException)) {
+            // A record's own check names its property(ies); the property Boot was binding last may be another one.
             return message;
         }
         return property.getName() + ": " + message + (property.getOrigin() == null ? "" : " (from " + property.getOrigin() + ")");
