@@ -17,6 +17,19 @@ public record XxlJobProperties(@DefaultValue Admin admin, @DefaultValue Executor
      * @param timeout seconds for calls to the admin (registry, callback), 1 to 10
      */
     public record Admin(String addresses, String accessToken, @DefaultValue("3") int timeout) {
+        public Admin {
+            // xxl-job-core silently replaces a timeout outside 1..10 with 3.
+            if (timeout < 1 || timeout > 10) {
+                throw new IllegalArgumentException("xxl.job.admin.timeout must be between 1 and 10 seconds, got " + timeout);
+            }
+        }
+
+        /** Without the token: records print every component, and property objects do get logged. */
+        @Override
+        public String toString() {
+            return "Admin[addresses=" + addresses + ", accessToken=" + (accessToken == null ? "<unset>" : "<hidden>")
+                    + ", timeout=" + timeout + "]";
+        }
     }
 
     /**
@@ -36,5 +49,14 @@ public record XxlJobProperties(@DefaultValue Admin admin, @DefaultValue Executor
             @DefaultValue("9999") int port,
             @DefaultValue("./data/applogs/xxl-job/jobhandler") String logpath,
             @DefaultValue("30") int logretentiondays) {
+        public Executor {
+            // Also the name of this instance's failed-callback folder under logpath (callbacklogs/port-<port>).
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("xxl.job.executor.port must be between 1 and 65535, got " + port);
+            }
+            if (logpath == null || logpath.isBlank()) {
+                throw new IllegalArgumentException("xxl.job.executor.logpath must be set: run logs and failed callbacks are kept there");
+            }
+        }
     }
 }

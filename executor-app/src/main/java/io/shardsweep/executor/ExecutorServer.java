@@ -57,6 +57,10 @@ final class ExecutorServer implements AutoCloseable {
                                     .addLast(new EmbedServer.EmbedHttpServerHandler(executorBiz, accessToken, requests));
                         }
                     })
+                    // A restarted executor binds its port at once, past the TIME_WAIT of its last connections:
+                    // its failed callbacks are kept per port (XxlJobCoreInternals). Two live listeners on one
+                    // port are still refused (that would be SO_REUSEPORT).
+                    .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .bind(port).sync().channel();
         } catch (RuntimeException | InterruptedException e) {

@@ -2,14 +2,12 @@ package io.shardsweep.executor;
 
 import com.xxl.job.core.executor.XxlJobExecutor;
 import com.xxl.job.core.handler.annotation.XxlJob;
-import com.xxl.job.core.log.XxlJobFileAppender;
 import com.xxl.job.core.openapi.impl.ExecutorBizImpl;
 import com.xxl.job.core.thread.ExecutorRegistryThread;
 import com.xxl.job.core.thread.JobLogFileCleanThread;
 import com.xxl.job.core.thread.TriggerCallbackThread;
 import com.xxl.tool.http.IPTool;
 import io.shardsweep.config.XxlJobProperties;
-import java.lang.reflect.Method;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +20,7 @@ import org.springframework.util.ReflectionUtils;
 
 /**
  * ShardSweep's XXL-JOB executor: xxl-job-core 3.3.2's executor (registry, callbacks, job threads,
- * run logs, kill, timeouts) with two things changed.
+ * run logs, kill, timeouts) with three things changed.
  * <ol>
  *   <li>It refuses to start with a blank, publicly known or short access token: with a blank token
  *   xxl-job-core accepts every request, which has been used in the wild to run shell code.</li>
@@ -30,9 +28,13 @@ import org.springframework.util.ReflectionUtils;
  *   off, and its server builds its own dispatcher inside a private method, so this class starts the
  *   server itself ({@link ExecutorServer}) with xxl-job-core's public request handler in front of a
  *   {@link BeanOnlyExecutorBiz}. Everything else is xxl-job-core's own code, started as
- *   {@link XxlJobExecutor#start()} would. The admin client list has no public initializer, so it is
- *   built through one reflective call that fails the start loudly if xxl-job-core ever changes.</li>
+ *   {@link XxlJobExecutor#start()} would.</li>
+ *   <li>Its failed callbacks (and GLUE sources) are kept under {@code xxl.job.executor.logpath}, in a
+ *   folder of this instance; xxl-job-core 3.3.2 keeps them in one folder under its built-in default,
+ *   shared by every executor on the host.</li>
  * </ol>
+ * What this needs of xxl-job-core beyond its public API is in {@link XxlJobCoreInternals}, which
+ * fails the start loudly if xxl-job-core ever changes.
  */
 public class ShardSweepXxlJobExecutor extends XxlJobExecutor implements SmartInitializingSingleton, DisposableBean {
 
@@ -51,13 +53,24 @@ public class ShardSweepXxlJobExecutor extends XxlJobExecutor implements SmartIni
         checkAccessToken(properties.admin().accessToken());
     }
 
-    /** Refuses what xxl-job-core would accept: no token, the documented default, or a guessable one. */
-    static void checkAccessToken(String token) {
+    /**
+     * Refuses what xxl-job-core would accept: no token, one with whitespace or non-printable characters,
+     * the documented default, or a guessable one. The messages name the property, never the value.
+     */
+    public static void checkAccessToken(String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalStateException("xxl.job.admin.accessToken is empty: xxl-job-core would then accept any /run request. "
                     + "Set the same random secret of at least " + MIN_TOKEN_LENGTH + " characters here and as xxl.job.accessToken in the admin.");
         }
-        if (PUBLIC_DEFAULT_TOKEN.equals(token.strip())) {
+        // The intake token's rule: a space, a tab or a non-ASCII character passes a length check but
+        // rarely survives the admin's configuration and an HTTP header intact, so such a token starts
+        // and then refuses every request as "The access token is wrong". Never echo the value.
+        if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalStateException("xxl.job.admin.accessToken must be printable ASCII (0x21-0x7e) without spaces or other"
+                    + " whitespace: it is sent as the XXL-JOB-ACCESS-TOKEN header and must equal the admin's xxl.job.accessToken exactly."
+                    + " Set a random secret of at least " + MIN_TOKEN_LENGTH + " characters, e.g. openssl rand -hex 24.");
+        }
+        if (PUBLIC_DEFAULT_TOKEN.equals(token)) {
             throw new IllegalStateException("xxl.job.admin.accessToken is the publicly known 'default_token'. "
                     + "Set a random secret of at least " + MIN_TOKEN_LENGTH + " characters here and in the admin.");
         }
@@ -89,15 +102,16 @@ public class ShardSweepXxlJobExecutor extends XxlJobExecutor implements SmartIni
     public void start() throws Exception {
         XxlJobProperties.Admin admin = properties.admin();
         XxlJobProperties.Executor executor = properties.executor();
-        XxlJobFileAppender.initLogPath(executor.logpath());
-        initAdminClients(admin.addresses(), admin.accessToken(), admin.timeout());
+        XxlJobCoreInternals.Folders folders = XxlJobCoreInternals.useLogPath(executor.logpath(), executor.port());
+        XxlJobCoreInternals.initAdminClients(this, admin.addresses(), admin.accessToken(), admin.timeout());
         JobLogFileCleanThread.getInstance().start(executor.logretentiondays());
         TriggerCallbackThread.getInstance().start();
         server = new ExecutorServer(executor.port(), new BeanOnlyExecutorBiz(new ExecutorBizImpl(), handlerNames), admin.accessToken());
         String address = registeredAddress(executor);
         ExecutorRegistryThread.getInstance().start(executor.appname(), address);
-        log.info("XXL-JOB executor '{}' listening on port {}, registering {} with {}; BEAN handlers only: {}",
-                executor.appname(), executor.port(), address, admin.addresses(), handlerNames);
+        log.info("XXL-JOB executor '{}' listening on port {}, registering {} with {}; BEAN handlers only: {}; run logs in {},"
+                        + " failed callbacks kept for retry in {}",
+                executor.appname(), executor.port(), address, admin.addresses(), handlerNames, folders.logs(), folders.callbacks());
     }
 
     @Override
@@ -117,14 +131,5 @@ public class ShardSweepXxlJobExecutor extends XxlJobExecutor implements SmartIni
         }
         String ip = executor.ip() != null && !executor.ip().isBlank() ? executor.ip() : IPTool.getIp();
         return "http://" + IPTool.toAddressString(ip, executor.port()) + "/";
-    }
-
-    private void initAdminClients(String addresses, String token, int timeout) {
-        Method init = ReflectionUtils.findMethod(XxlJobExecutor.class, "initAdminBizList", String.class, String.class, int.class);
-        if (init == null) {
-            throw new IllegalStateException("xxl-job-core no longer has XxlJobExecutor.initAdminBizList; ShardSweep supports xxl-job-core 3.3.2");
-        }
-        ReflectionUtils.makeAccessible(init);
-        ReflectionUtils.invokeMethod(init, this, addresses, token, timeout);
     }
 }

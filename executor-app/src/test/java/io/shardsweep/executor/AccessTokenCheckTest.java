@@ -32,6 +32,21 @@ class AccessTokenCheckTest {
                 .message().doesNotContain(token);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "abc                             ",              // abc and 29 spaces: long enough, and useless
+            "0123456789abcdef 0123456789abcdef",            // an inner space
+            "0123456789abcdef0123456789abcdef\t",           // a trailing tab
+            "0123456789abcdef0123456789abcdef\n",           // a trailing newline, as from a file read with cat
+            "0123456789abcdef0123456789abcdéf",             // not ASCII
+            "0123456789abcdef\u00000123456789abcdef"})      // a control character
+    void a_token_with_whitespace_or_unprintable_characters_refuses_the_start_and_the_message_never_shows_it(String token) {
+        assertThatThrownBy(() -> ShardSweepXxlJobExecutor.checkAccessToken(token))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("xxl.job.admin.accessToken must be printable ASCII (0x21-0x7e) without spaces")
+                .message().doesNotContain(token.strip()).doesNotContain("0123456789abcdef");
+    }
+
     @Test
     void a_long_random_token_is_accepted() {
         assertThatCode(() -> ShardSweepXxlJobExecutor.checkAccessToken("0123456789abcdef0123456789abcdef")).doesNotThrowAnyException();

@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
 final class ExecutorProcess implements AutoCloseable {
 
     static final String APP_NAME = "shardsweep-executor";
+    /** Extra properties the launcher itself sets otherwise: a fixed XXL-JOB port, a log path of the test's choosing. */
+    static final String XXL_PORT = "xxl.job.executor.port";
+    static final String LOG_PATH = "xxl.job.executor.logpath";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     /** Every process started by this JVM; a shutdown hook SIGKILLs whatever is still alive. */
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
@@ -57,15 +60,17 @@ final class ExecutorProcess implements AutoCloseable {
     private final Config config;
     private final int xxlPort;
     private final int serverPort;
+    private final int managementPort;
     private final Path outputFile;
     private final Process process;
     private final AdminTriggerClient client;
     private final ExecutorBiz biz;
 
-    private ExecutorProcess(Config config, int xxlPort, int serverPort, Path outputFile, Process process) {
+    private ExecutorProcess(Config config, int xxlPort, int serverPort, int managementPort, Path outputFile, Process process) {
         this.config = config;
         this.xxlPort = xxlPort;
         this.serverPort = serverPort;
+        this.managementPort = managementPort;
         this.outputFile = outputFile;
         this.process = process;
         this.client = new AdminTriggerClient(address(), config.accessToken());
@@ -80,8 +85,10 @@ final class ExecutorProcess implements AutoCloseable {
             throw new IllegalStateException("system property shardsweep.executor.jar must name the packaged executor jar (Failsafe sets it "
                     + "after `package`); got " + jar);
         }
-        int xxlPort = freePort();
+        // An executor restarted on purpose keeps its XXL-JOB port (and so its callback folder): extra property.
+        int xxlPort = config.extraProperties().containsKey(XXL_PORT) ? Integer.parseInt(config.extraProperties().get(XXL_PORT)) : freePort();
         int serverPort = freePort();
+        int managementPort = freePort();
         try {
             Path logDir = Files.createDirectories(config.logDir());
             Path jobLogs = Files.createDirectories(logDir.resolve(config.instanceId() + "-joblogs"));
@@ -97,8 +104,8 @@ final class ExecutorProcess implements AutoCloseable {
                     "--xxl.job.admin.addresses=" + config.admin().address(),
                     "--xxl.job.executor.ip=127.0.0.1",
                     "--xxl.job.executor.port=" + xxlPort,
-                    "--xxl.job.executor.logpath=" + jobLogs,
                     "--server.port=" + serverPort,
+                    "--management.server.port=" + managementPort,
                     "--server.address=127.0.0.1",
                     "--shardsweep.intake.enabled=false",
                     "--shardsweep.storage-root=" + config.storageRoot(),
@@ -106,7 +113,14 @@ final class ExecutorProcess implements AutoCloseable {
                     "--shardsweep.stale-threshold=4s",
                     "--shardsweep.in-flight-grace=5s",
                     "--spring.main.banner-mode=off"));
-            config.extraProperties().forEach((k, v) -> command.add("--" + k + "=" + v));
+            if (!config.extraProperties().containsKey(LOG_PATH)) {
+                command.add("--" + LOG_PATH + "=" + jobLogs);
+            }
+            config.extraProperties().forEach((k, v) -> {
+                if (!k.equals(XXL_PORT)) {
+                    command.add("--" + k + "=" + v);
+                }
+            });
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(output.toFile()));
@@ -118,7 +132,7 @@ final class ExecutorProcess implements AutoCloseable {
             builder.environment().put("LC_ALL", "C.UTF-8");
             Process process = builder.start();
             LIVE.add(process);
-            return new ExecutorProcess(config, xxlPort, serverPort, output, process);
+            return new ExecutorProcess(config, xxlPort, serverPort, managementPort, output, process);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start executor " + config.instanceId(), e);
         }
@@ -154,7 +168,7 @@ final class ExecutorProcess implements AutoCloseable {
             if (beats && !live) {
                 try {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + serverPort + "/actuator/health/liveness")).timeout(Duration.ofSeconds(2)).build(),
+                            URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/liveness")).timeout(Duration.ofSeconds(2)).build(),
                             HttpResponse.BodyHandlers.ofString());
                     live = r.statusCode() == 200;
                 } catch (IOException notYet) {
@@ -178,6 +192,10 @@ final class ExecutorProcess implements AutoCloseable {
     /** {@code http://127.0.0.1:PORT/}: what the executor registers and the admin calls. */
     String address() {
         return "http://127.0.0.1:" + xxlPort + "/";
+    }
+
+    int xxlPort() {
+        return xxlPort;
     }
 
     long pid() {

@@ -43,6 +43,8 @@ public final class FakeXxlJobAdmin implements AutoCloseable {
     private final List<CallbackRequest> callbacks = new ArrayList<>();
     private final List<String> otherRequests = new ArrayList<>();
     private final AtomicInteger rejected = new AtomicInteger();
+    private final List<CallbackRequest> refusedCallbacks = new ArrayList<>();
+    private volatile boolean failCallbacks;
 
     private FakeXxlJobAdmin(String accessToken) throws IOException {
         this.accessToken = accessToken;
@@ -86,6 +88,21 @@ public final class FakeXxlJobAdmin implements AutoCloseable {
     public List<CallbackRequest> callbacks() {
         synchronized (lock) {
             return List.copyOf(callbacks);
+        }
+    }
+
+    /**
+     * While on, every callback is answered as a failure (as an admin whose database is down answers),
+     * so that the executor keeps it in its failed-callback folder and retries it every 30 s.
+     */
+    public void failCallbacks(boolean fail) {
+        this.failCallbacks = fail;
+    }
+
+    /** Callbacks answered as failures while {@link #failCallbacks(boolean)} was on, in arrival order. */
+    public List<CallbackRequest> refusedCallbacks() {
+        synchronized (lock) {
+            return List.copyOf(refusedCallbacks);
         }
     }
 
@@ -200,6 +217,10 @@ public final class FakeXxlJobAdmin implements AutoCloseable {
             switch (uri) {
                 case "callback": {
                     List<CallbackRequest> list = GsonTool.fromJson(requestBody, List.class, CallbackRequest.class);
+                    if (failCallbacks) {
+                        record(refusedCallbacks, list);
+                        return Response.ofFail("callback refused by the test (failCallbacks)");
+                    }
                     record(callbacks, list);
                     return Response.ofSuccess();
                 }
