@@ -106,7 +106,11 @@ final class ExecutorProcess implements AutoCloseable {
                     "--shardsweep.stale-threshold=4s",
                     "--shardsweep.in-flight-grace=5s",
                     "--spring.main.banner-mode=off"));
-            config.extraProperties().forEach((k, v) -> command.add("--" + k + "=" + v));
+            // An extra property replaces a default above: Spring would join two values of one key with a comma.
+            config.extraProperties().forEach((k, v) -> {
+                command.removeIf(arg -> arg.startsWith("--" + k + "="));
+                command.add("--" + k + "=" + v);
+            });
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(output.toFile()));
