@@ -14,6 +14,13 @@ public interface ClaimMapper {
                        @Param("now") Instant now, @Param("limit") int limit);
 
     /**
+     * Up to {@code limit} ids of PENDING rows of the other shards (not {@code shardIndex} of {@code shardTotal})
+     * that have been due since {@code cutoff} or earlier: a plain read, no locks.
+     */
+    List<Long> findOverdue(@Param("shardIndex") int shardIndex, @Param("shardTotal") int shardTotal,
+                           @Param("cutoff") Instant cutoff, @Param("limit") int limit);
+
+    /**
      * Locks the rows of {@code ids} that are still due and PENDING and that no other transaction
      * holds; returns them. Rows locked elsewhere are skipped, never waited for.
      */
@@ -28,6 +35,9 @@ public interface ClaimMapper {
                               @Param("now") Instant now, @Param("limit") int limit);
 
     long countDue(@Param("shardIndex") int shardIndex, @Param("shardTotal") int shardTotal, @Param("now") Instant now);
+
+    /** How many rows {@link #findOverdue} could find: for dry runs. */
+    long countOverdue(@Param("shardIndex") int shardIndex, @Param("shardTotal") int shardTotal, @Param("cutoff") Instant cutoff);
 
     int renewLeases(@Param("token") String token, @Param("ids") Collection<Long> ids, @Param("leaseUntil") Instant leaseUntil);
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Isolation;
 import org.springframework.transaction.annotation.Transactional;
@@ -44,10 +45,26 @@ public class TaskClaimer {
      */
     @Transactional(isolation = Isolation.READ_COMMITTED)
     public ClaimedBatch claim(ShardAssignment shard, int limit) {
+        return claimFrom(now -> mapper.findDue(shard.index(), shard.total(), now, limit));
+    }
+
+    /**
+     * The sweep: claims, exactly as {@link #claim} does, up to {@code limit} PENDING rows of the other
+     * shards that have been due for longer than {@code overdueAfter} (due since the later of created_at
+     * and not_before). A row of a live shard is taken by its own instance long before that, so these are
+     * the rows of an instance that is dead, frozen or was not triggered. Empty when there is none.
+     */
+    @Transactional(isolation = Isolation.READ_COMMITTED)
+    public ClaimedBatch claimOverdue(ShardAssignment shard, Duration overdueAfter, int limit) {
+        requireSweep(overdueAfter);
+        return claimFrom(now -> mapper.findOverdue(shard.index(), shard.total(), now.minus(overdueAfter), limit));
+    }
+
+    private ClaimedBatch claimFrom(Function<Instant, List<Long>> candidates) {
         Instant now = clock.instant();
         Instant leaseUntil = now.plus(properties.staleThreshold());
         String token = UUID.randomUUID().toString();
-        List<ClaimedTask> tasks = lockFreeDueRows(shard, limit, now);
+        List<ClaimedTask> tasks = lockFreeDueRows(candidates, now);
         int stamped = 0;
         for (List<Long> chunk : IdChunks.of(tasks.stream().map(ClaimedTask::id).toList())) {
             stamped += mapper.claimLocked(chunk, identity.id(), token, now, leaseUntil);
@@ -60,9 +77,9 @@ public class TaskClaimer {
     }
 
     /** The due rows this transaction could lock, in id order. */
-    private List<ClaimedTask> lockFreeDueRows(ShardAssignment shard, int limit, Instant now) {
+    private List<ClaimedTask> lockFreeDueRows(Function<Instant, List<Long>> candidates, Instant now) {
         for (int attempt = 1; ; attempt++) {
-            List<Long> due = mapper.findDue(shard.index(), shard.total(), now, limit).stream().sorted().toList();
+            List<Long> due = candidates.apply(now).stream().sorted().toList();
             List<ClaimedTask> locked = new ArrayList<>();
             for (List<Long> chunk : IdChunks.of(due)) {
                 locked.addAll(mapper.lockDue(chunk, now));
@@ -90,14 +107,28 @@ public class TaskClaimer {
         return identity.id();
     }
 
-    /** What {@link #claim} would take now, changing nothing. */
+    /**
+     * What {@link #claim} would take now, and how many rows {@link #claimOverdue} would then sweep with
+     * {@code sweepAfter} (none when it is zero), changing nothing.
+     */
     @Transactional(readOnly = true, isolation = Isolation.READ_COMMITTED)
-    public Preview preview(ShardAssignment shard, int limit) {
+    public Preview preview(ShardAssignment shard, int limit, Duration sweepAfter) {
         Instant now = clock.instant();
-        return new Preview(mapper.countDue(shard.index(), shard.total(), now), mapper.preview(shard.index(), shard.total(), now, limit));
+        long overdue = sweepAfter.isZero() || shard.total() == 1 ? 0
+                : mapper.countOverdue(shard.index(), shard.total(), now.minus(sweepAfter));
+        return new Preview(mapper.countDue(shard.index(), shard.total(), now), overdue,
+                mapper.preview(shard.index(), shard.total(), now, limit));
     }
 
-    public record Preview(long dueCount, List<ClaimedTask> sample) {
+    /** @param overdueElsewhere rows of the other shards a sweep would take after this shard */
+    public record Preview(long dueCount, long overdueElsewhere, List<ClaimedTask> sample) {
+    }
+
+    private static void requireSweep(Duration overdueAfter) {
+        if (overdueAfter.isNegative() || overdueAfter.isZero()) {
+            throw new IllegalArgumentException("a sweep needs a positive overdue age (shardsweep.sweep-after), got " + overdueAfter
+                    + "; nothing was claimed");
+        }
     }
 
     /** The thread was interrupted while the claim waited for other claims to commit; nothing was claimed. */

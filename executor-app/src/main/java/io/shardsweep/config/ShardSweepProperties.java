@@ -24,6 +24,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param progressEvery a progress line goes to the run log after this many files
  * @param progressInterval ... or after this much time, whichever comes first
  * @param metricsRefresh how often the backlog gauges are recounted in the background
+ * @param sweepAfter a run that drained its own shard then claims rows of other shards that have been due longer than
+ *                   this (their instance is dead, frozen or was not triggered); 0 turns sweeping off
  */
 @ConfigurationProperties("shardsweep")
 public record ShardSweepProperties(
@@ -41,9 +43,12 @@ public record ShardSweepProperties(
         @DefaultValue("500") int compensationPageSize,
         @DefaultValue("1000") int progressEvery,
         @DefaultValue("10s") Duration progressInterval,
-        @DefaultValue("30s") Duration metricsRefresh) {
+        @DefaultValue("30s") Duration metricsRefresh,
+        @DefaultValue("2m") Duration sweepAfter) {
 
     public static final int DEFAULT_BATCH_SIZE = 200;
+    /** The shortest sweep-after: for fast crons and tests; below it a live shard's fresh rows would be swept. */
+    public static final Duration MIN_SWEEP_AFTER = Duration.ofSeconds(1);
 
     public ShardSweepProperties {
         if (storageRoot == null) {
@@ -65,6 +70,7 @@ public record ShardSweepProperties(
         requirePositive("shardsweep.stale-threshold", staleThreshold);
         requirePositive("shardsweep.progress-interval", progressInterval);
         requirePositive("shardsweep.metrics-refresh", metricsRefresh);
+        requireOffOrAtLeast("shardsweep.sweep-after", sweepAfter, MIN_SWEEP_AFTER);
         if (runTimeout.compareTo(maxRunTimeout) > 0) {
             throw new IllegalArgumentException("shardsweep.run-timeout (" + runTimeout + ") exceeds shardsweep.max-run-timeout (" + maxRunTimeout + ")");
         }
@@ -81,6 +87,12 @@ public record ShardSweepProperties(
     private static void requireRange(String name, int value, int min, int max) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+
+    private static void requireOffOrAtLeast(String name, Duration value, Duration min) {
+        if (value == null || value.isNegative() || (!value.isZero() && value.compareTo(min) < 0)) {
+            throw new IllegalArgumentException(name + " must be 0 (off) or at least " + min.toSeconds() + "s, got " + value);
         }
     }
 

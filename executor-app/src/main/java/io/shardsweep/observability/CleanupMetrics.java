@@ -29,7 +29,8 @@ import org.springframework.stereotype.Component;
  * ShardSweep's Micrometer meters, fed by run and compensation events, exposed at
  * {@code /actuator/prometheus}:
  * <ul>
- *   <li>{@code shardsweep_tasks_total{outcome}}: claimed, deleted, already_absent, failed, dead, released, lost_claims</li>
+ *   <li>{@code shardsweep_tasks_total{outcome}}: claimed, deleted, already_absent, failed, dead, released, lost_claims;
+ *   and swept, the part of claimed taken overdue from other shards</li>
  *   <li>{@code shardsweep_run_duration_seconds{stop}}: one timer sample per run</li>
  *   <li>{@code shardsweep_run_failures_total{cause}}: runs that ended by an exception: database, unexpected</li>
  *   <li>{@code shardsweep_run_files_per_second}: throughput of the last finished run</li>
@@ -80,6 +81,7 @@ public class CleanupMetrics implements DisposableBean {
         count("dead", s.dead());
         count("released", s.released());
         count("lost_claims", s.lostClaims());
+        count("swept", s.swept());
         Timer.builder("shardsweep.run.duration").description("Duration of cleanup runs")
                 .tag("stop", s.stopReason().name().toLowerCase(Locale.ROOT)).register(registry).record(s.took());
         lastFilesPerSecond.reset();

@@ -13,10 +13,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -28,8 +31,10 @@ import org.springframework.stereotype.Service;
 /**
  * Owns one cleanup run of one shard: claim a batch, delete its files concurrently on the bounded
  * pool, finish the rows, repeat until the shard is drained, the time budget is spent, or the run is
- * interrupted. Whatever ends it, no row it claimed is left IN_PROGRESS when it returns: unstarted
- * rows are released, in-flight ones are finished as success or failure.
+ * interrupted. A drained run then sweeps: the same loop, claiming rows of other shards that have been
+ * due for longer than {@link RunParameters#sweepAfter()}, until none is left. Whatever ends it, no row
+ * it claimed is left IN_PROGRESS when it returns: unstarted rows are released, in-flight ones are
+ * finished as success or failure.
  */
 @Service
 public class CleanupRunner {
@@ -68,7 +73,7 @@ public class CleanupRunner {
         String runId = UUID.randomUUID().toString().substring(0, 8);
         if (!registry.enter()) {
             runLog.log("run {} of shard {} not started: this instance is shutting down", runId, shard);
-            return new RunSummary(runId, shard, 0, 0, 0, 0, 0, 0, 0, 0, Duration.ZERO, StopReason.SHUTDOWN);
+            return new RunSummary(runId, shard, 0, 0, 0, 0, 0, 0, 0, 0, 0, Duration.ZERO, StopReason.SHUTDOWN);
         }
         MDC.put("run", runId);
         MDC.put("shard", shard.toString());
@@ -100,6 +105,11 @@ public class CleanupRunner {
         private int dead;
         private int released;
         private int lostClaims;
+        /** Claiming overdue rows of other shards, after this shard was drained. */
+        private boolean sweeping;
+        private int swept;
+        /** Swept rows by {@code id % total}: which shards were stranded. */
+        private final Map<Integer, Integer> sweptByShard = new TreeMap<>();
         private boolean interruptedWhileFinishing;
         private Instant lastProgressAt = started;
         private int filesAtLastProgress;
@@ -113,9 +123,10 @@ public class CleanupRunner {
         }
 
         RunSummary execute() {
-            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {} deletion threads, instance {}",
+            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {} deletion threads, instance {}, {}",
                     runId, shard, parameters.batchSize(), parameters.timeout().toSeconds(),
-                    properties.deletePoolSize(), claimer.owner());
+                    properties.deletePoolSize(), claimer.owner(),
+                    sweepsOthers() ? "sweep after " + parameters.sweepAfter().toSeconds() + "s" : "no sweep");
             StopReason stop = null;
             while (stop == null) {
                 if (Thread.interrupted()) {
@@ -126,14 +137,23 @@ public class CleanupRunner {
                     stop = StopReason.TIMEOUT;
                 } else {
                     stop = processOneBatch();
+                    if (stop == StopReason.DRAINED && !sweeping && sweepsOthers()) {
+                        sweeping = true; // own shard first; then the stranded rows of others, in the same budget
+                        stop = null;
+                    }
                 }
+            }
+            if (swept > 0) {
+                String shards = sweptShards();
+                runLog.log("swept {} overdue rows of shards {} (due for more than {}s)", swept, shards, parameters.sweepAfter().toSeconds());
+                log.info("Swept {} overdue rows of shards {} (due for more than {}s)", swept, shards, parameters.sweepAfter().toSeconds());
             }
             if (stop == StopReason.INTERRUPTED || interruptedWhileFinishing) {
                 Thread.currentThread().interrupt();
                 stop = StopReason.INTERRUPTED;
             }
             RunSummary summary = new RunSummary(runId, shard, batches, claimed, deleted, alreadyAbsent, failed, dead,
-                    released, lostClaims, Duration.between(started, clock.instant()), stop);
+                    released, lostClaims, swept, Duration.between(started, clock.instant()), stop);
             if (summary.unaccounted() != 0) {
                 throw new IllegalStateException("bookkeeping broke: " + summary.unaccounted() + " claimed rows unaccounted in " + summary);
             }
@@ -150,7 +170,9 @@ public class CleanupRunner {
                 // lock wait timeout, as finishes are. Each attempt is a whole claim transaction of its
                 // own (the retry is outside the claimer's proxy): a failed one committed nothing. An
                 // interrupt ends the retry at its next pause.
-                batch = databaseRetry.invoke(() -> claimer.claim(shard, parameters.batchSize()));
+                batch = databaseRetry.invoke(() -> sweeping
+                        ? claimer.claimOverdue(shard, parameters.sweepAfter(), parameters.batchSize())
+                        : claimer.claim(shard, parameters.batchSize()));
             } catch (RuntimeException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return StopReason.INTERRUPTED; // a claim that threw committed nothing
@@ -162,6 +184,10 @@ public class CleanupRunner {
             }
             batches++;
             claimed += batch.size();
+            if (sweeping) {
+                swept += batch.size();
+                batch.ids().forEach(id -> sweptByShard.merge((int) (id % shard.total()), 1, Integer::sum));
+            }
             leases.track(batch);
             try {
                 List<DeletionJob> jobs = batch.tasks().stream().map(task -> new DeletionJob(task, deleter)).toList();
@@ -176,6 +202,20 @@ public class CleanupRunner {
             } finally {
                 leases.release(batch.token());
             }
+        }
+
+        /** Only a sharded run has other shards to sweep. */
+        private boolean sweepsOthers() {
+            return parameters.sweeps() && shard.total() > 1;
+        }
+
+        /** e.g. {@code 1/3} or {@code 1/3 (300), 2/3 (40)}. */
+        private String sweptShards() {
+            if (sweptByShard.size() == 1) {
+                return sweptByShard.keySet().iterator().next() + "/" + shard.total();
+            }
+            return sweptByShard.entrySet().stream().map(e -> e.getKey() + "/" + shard.total() + " (" + e.getValue() + ")")
+                    .collect(Collectors.joining(", "));
         }
 
         private StopReason submitAll(List<DeletionJob> jobs) {

@@ -20,9 +20,10 @@ public class DryRun {
     }
 
     public String report(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
-        TaskClaimer.Preview preview = claimer.preview(shard, Math.min(SAMPLE, parameters.batchSize()));
-        runLog.log("dry run of shard {}: {} due rows would be claimed, {} per batch; nothing is changed", shard,
-                preview.dueCount(), parameters.batchSize());
+        TaskClaimer.Preview preview = claimer.preview(shard, Math.min(SAMPLE, parameters.batchSize()), parameters.sweepAfter());
+        String sweep = sweepLine(shard, parameters, preview);
+        runLog.log("dry run of shard {}: {} due rows would be claimed, {} per batch{}; nothing is changed", shard,
+                preview.dueCount(), parameters.batchSize(), sweep);
         int refused = 0;
         for (ClaimedTask task : preview.sample()) {
             String refusal = refusal(task);
@@ -32,7 +33,7 @@ public class DryRun {
             runLog.log("  id={} attempts={}: {}", task.id(), task.attempts(),
                     refusal == null ? "would delete " + task.filePath().text() : "would refuse (row goes DEAD): " + refusal);
         }
-        return "dry run of shard " + shard + ": " + preview.dueCount() + " due rows; " + refused + " of the first "
+        return "dry run of shard " + shard + ": " + preview.dueCount() + " due rows" + sweep + "; " + refused + " of the first "
                 + preview.sample().size() + " would be refused; nothing changed";
     }
 
@@ -47,5 +48,14 @@ public class DryRun {
         } catch (PathRefusedException e) {
             return e.getMessage();
         }
+    }
+
+    /** The sweep that would follow, if this run sweeps at all. */
+    private static String sweepLine(ShardAssignment shard, RunParameters parameters, TaskClaimer.Preview preview) {
+        if (!parameters.sweeps() || shard.total() == 1) {
+            return "";
+        }
+        return ", then " + preview.overdueElsewhere() + " rows of other shards, due for more than "
+                + parameters.sweepAfter().toSeconds() + "s, would be swept";
     }
 }

@@ -67,7 +67,8 @@ public class JobParameterParser {
                 throw invalid("requeueIds must hold positive task ids, got " + id);
             }
         }
-        return new RunParameters(batchSize, timeout, Boolean.TRUE.equals(raw.dryRun()), requeueIds, Boolean.TRUE.equals(raw.requeueDead()));
+        return new RunParameters(batchSize, timeout, Boolean.TRUE.equals(raw.dryRun()), requeueIds, Boolean.TRUE.equals(raw.requeueDead()),
+                properties.sweepAfter());
     }
 
     private Raw read(String parameter) {

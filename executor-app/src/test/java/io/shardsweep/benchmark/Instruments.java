@@ -173,8 +173,13 @@ final class Instruments {
         }
 
         @Override
-        public Preview preview(ShardAssignment shard, int limit) {
-            return delegate.preview(shard, limit);
+        public ClaimedBatch claimOverdue(ShardAssignment shard, java.time.Duration overdueAfter, int limit) {
+            return delegate.claimOverdue(shard, overdueAfter, limit);
+        }
+
+        @Override
+        public Preview preview(ShardAssignment shard, int limit, java.time.Duration sweepAfter) {
+            return delegate.preview(shard, limit, sweepAfter);
         }
     }
 

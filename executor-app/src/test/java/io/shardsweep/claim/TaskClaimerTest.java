@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -241,7 +242,7 @@ class TaskClaimerTest extends DatabaseTest {
     void dry_run_preview_counts_due_rows_of_the_shard_and_changes_nothing() {
         enqueueFiles(10);
 
-        TaskClaimer.Preview preview = claimer.preview(new ShardAssignment(0, 2), 3);
+        TaskClaimer.Preview preview = claimer.preview(new ShardAssignment(0, 2), 3, Duration.ZERO);
 
         assertThat(preview.dueCount()).isEqualTo(5);
         assertThat(preview.sample()).hasSize(3).allMatch(t -> t.id() % 2 == 0);
@@ -275,6 +276,208 @@ class TaskClaimerTest extends DatabaseTest {
         assertThat(plan).hasSize(1);
         assertThat(plan.get(0).get("key")).isEqualTo("idx_task_claim");
         assertThat(plan.get(0).get("type")).isEqualTo("range");
+    }
+
+    private static final Duration SWEEP_AFTER = Duration.ofMinutes(2);
+    private static final ShardAssignment SHARD_0_OF_3 = new ShardAssignment(0, 3);
+
+    @Test
+    void rows_of_other_shards_are_swept_only_once_they_have_been_due_for_longer_than_the_sweep_age() {
+        List<Long> ids = enqueueFiles(30);
+
+        assertThat(claimer.claimOverdue(SHARD_0_OF_3, SWEEP_AFTER, 100).isEmpty()).as("fresh rows").isTrue();
+        clock.advance(SWEEP_AFTER.minusSeconds(5));
+        assertThat(claimer.claimOverdue(SHARD_0_OF_3, SWEEP_AFTER, 100).isEmpty()).as("due for 1m55s").isTrue();
+        clock.advance(Duration.ofSeconds(10));
+        ClaimedBatch swept = claimer.claimOverdue(SHARD_0_OF_3, SWEEP_AFTER, 100);
+
+        assertThat(swept.ids()).as("every row of shards 1/3 and 2/3, none of the sweeper's own")
+                .containsExactlyElementsOf(ids.stream().filter(id -> id % 3 != 0).toList());
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS' AND claim_token = ?", swept.token()))
+                .isEqualTo(20);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND MOD(id, 3) = 0")).isEqualTo(10);
+    }
+
+    @Test
+    void a_row_has_been_due_since_the_later_of_its_creation_and_its_not_before() {
+        long oldNoNotBefore = enqueue("a.mp4");          // due since created, 10 min ago: overdue
+        long oldNotBeforeRecent = enqueue("b.mp4");      // created 10 min ago, due 1 min ago: not yet
+        long oldNotBeforeLongAgo = enqueue("c.mp4");     // created 10 min ago, due 3 min ago: overdue
+        long newNotBeforeLongAgo = enqueue("d.mp4");     // due "3 min ago" but created 30 s ago: not yet
+        long recentNoNotBefore = enqueue("e.mp4");       // created 1 min ago: not yet
+        jdbc.update("UPDATE file_deletion_task SET created_at = UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE WHERE id IN (?, ?, ?)",
+                oldNoNotBefore, oldNotBeforeRecent, oldNotBeforeLongAgo);
+        jdbc.update("UPDATE file_deletion_task SET not_before = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE id = ?", oldNotBeforeRecent);
+        jdbc.update("UPDATE file_deletion_task SET not_before = UTC_TIMESTAMP(3) - INTERVAL 3 MINUTE WHERE id IN (?, ?)",
+                oldNotBeforeLongAgo, newNotBeforeLongAgo);
+        jdbc.update("UPDATE file_deletion_task SET created_at = UTC_TIMESTAMP(3) - INTERVAL 30 SECOND WHERE id = ?", newNotBeforeLongAgo);
+        jdbc.update("UPDATE file_deletion_task SET created_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE id = ?", recentNoNotBefore);
+        // A sweeper of a shard none of them is in: total 1000, index 999.
+        ShardAssignment elsewhere = new ShardAssignment(999, 1000);
+
+        ClaimedBatch swept = claimer.claimOverdue(elsewhere, SWEEP_AFTER, 100);
+
+        assertThat(swept.ids()).containsExactly(oldNoNotBefore, oldNotBeforeLongAgo);
+    }
+
+    @Test
+    void a_retry_row_whose_not_before_is_still_ahead_is_not_swept_however_old_it_is() {
+        long retry = enqueue("retry.mp4");
+        jdbc.update("UPDATE file_deletion_task SET created_at = UTC_TIMESTAMP(3) - INTERVAL 1 DAY, attempts = 1, "
+                + "last_error = 'IOException: earlier', not_before = UTC_TIMESTAMP(3) + INTERVAL 1 MINUTE WHERE id = ?", retry);
+        ShardAssignment elsewhere = new ShardAssignment((int) ((retry + 1) % 3), 3);
+
+        assertThat(claimer.claimOverdue(elsewhere, SWEEP_AFTER, 100).isEmpty()).isTrue();
+        clock.advance(Duration.ofMinutes(1).plus(SWEEP_AFTER).minusSeconds(5));
+        assertThat(claimer.claimOverdue(elsewhere, SWEEP_AFTER, 100).isEmpty()).as("due again, but not for 2m yet").isTrue();
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(claimer.claimOverdue(elsewhere, SWEEP_AFTER, 100).ids()).containsExactly(retry);
+    }
+
+    @Test
+    void dead_and_in_progress_rows_are_never_swept() {
+        long dead = enqueue("dead.mp4");
+        long busy = enqueue("busy.mp4");
+        jdbc.update("UPDATE file_deletion_task SET status = 'DEAD' WHERE id = ?", dead);
+        jdbc.update("UPDATE file_deletion_task SET status = 'IN_PROGRESS', claim_token = 'someone-else' WHERE id = ?", busy);
+        clock.advance(Duration.ofDays(1));
+
+        assertThat(claimer.claimOverdue(new ShardAssignment(999, 1000), SWEEP_AFTER, 100).isEmpty()).isTrue();
+        assertThat(row(busy).get("claim_token")).isEqualTo("someone-else");
+    }
+
+    @Test
+    void a_sweep_age_of_zero_is_refused_before_touching_the_database() {
+        enqueueFiles(3);
+        clock.advance(Duration.ofDays(1));
+        assertThatThrownBy(() -> claimer.claimOverdue(SHARD_0_OF_3, Duration.ZERO, 100))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardsweep.sweep-after");
+        assertThat(inProgressCount()).isZero();
+    }
+
+    @Test
+    void sweepers_of_every_shard_and_the_owners_claiming_at_once_take_each_overdue_row_exactly_once() throws Exception {
+        List<Long> ids = enqueueFiles(1_500);
+        clock.advance(Duration.ofMinutes(3));
+        // Per shard of 3: its owner claims it, and two sweepers of that shard sweep the other two.
+        List<Callable<List<Long>>> claimers = new ArrayList<>();
+        for (int index = 0; index < 3; index++) {
+            ShardAssignment shard = new ShardAssignment(index, 3);
+            claimers.add(() -> drain(() -> claimer.claim(shard, 23)));
+            claimers.add(() -> drain(() -> claimer.claimOverdue(shard, SWEEP_AFTER, 29)));
+            claimers.add(() -> drain(() -> claimer.claimOverdue(shard, SWEEP_AFTER, 31)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(claimers.size());
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<List<Long>>> futures = new ArrayList<>();
+        for (Callable<List<Long>> c : claimers) {
+            futures.add(pool.submit(() -> {
+                start.await();
+                return c.call();
+            }));
+        }
+        start.countDown();
+        List<Long> claimed = new ArrayList<>();
+        int swept = 0;
+        for (int i = 0; i < futures.size(); i++) {
+            List<Long> taken = futures.get(i).get(2, TimeUnit.MINUTES);
+            claimed.addAll(taken);
+            if (i % 3 != 0) {
+                int index = i / 3;
+                assertThat(taken).as("a sweeper of shard %s/3 never sweeps its own shard", index).noneMatch(id -> id % 3 == index);
+                swept += taken.size();
+            }
+        }
+        pool.shutdown();
+
+        assertThat(claimed).hasSize(ids.size()).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(claimed)).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(swept).as("rows the sweepers took (they competed)").isPositive();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status <> 'IN_PROGRESS'")).isZero();
+    }
+
+    @Test
+    void the_sweep_read_is_a_range_of_the_claim_index_read_from_the_index_alone_and_passes_no_fresh_row() {
+        enqueueFiles(3_000);
+        // 150 rows overdue (created 10 minutes ago), 2,850 fresh; and 300 DEAD and 300 in a grace period.
+        jdbc.update("UPDATE file_deletion_task SET created_at = UTC_TIMESTAMP(3) - INTERVAL 10 MINUTE WHERE id % 20 = 1");
+        jdbc.update("UPDATE file_deletion_task SET status = 'DEAD' WHERE id % 10 = 2");
+        jdbc.update("UPDATE file_deletion_task SET not_before = UTC_TIMESTAMP(3) + INTERVAL 1 DAY WHERE id % 10 = 3");
+        jdbc.execute("ANALYZE TABLE file_deletion_task");
+        var parameters = new java.util.HashMap<String, Object>();
+        parameters.put("shardIndex", 0);
+        parameters.put("shardTotal", 3);
+        parameters.put("cutoff", clock.instant().minus(SWEEP_AFTER));
+        parameters.put("limit", 1000);
+        var statement = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper.findOverdue");
+        var bound = statement.getBoundSql(parameters);
+        Object[] args = bound.getParameterMappings().stream().map(m -> {
+            Object value = parameters.get(m.getProperty());
+            return value instanceof java.time.Instant instant
+                    ? java.time.LocalDateTime.ofInstant(instant, java.time.ZoneOffset.UTC) : value;
+        }).toArray();
+
+        var plan = jdbc.queryForList("EXPLAIN " + bound.getSql(), args);
+        long[] readNext = new long[1];
+        List<Long> found = jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<List<Long>>) connection -> {
+            long before = handlerReadNext(connection);
+            List<Long> rows = new ArrayList<>();
+            try (var ps = connection.prepareStatement(bound.getSql())) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(rs.getLong(1));
+                    }
+                }
+            }
+            readNext[0] = handlerReadNext(connection) - before;
+            return rows;
+        });
+
+        // Two SELECTs joined by UNION ALL (and, on MariaDB, the union result): each a range of the claim index, index-only.
+        List<Map<String, Object>> reads = plan.stream().filter(step -> step.get("key") != null).toList();
+        assertThat(reads).as("plan %s", plan).hasSize(2).allSatisfy(step -> {
+            assertThat(step.get("key")).isEqualTo("idx_task_claim");
+            assertThat(step.get("type")).isEqualTo("range");
+            assertThat(String.valueOf(step.get("Extra"))).as("index-only: no table lookup per entry").contains("Using index");
+        });
+        assertThat(plan).as("nothing else is read").allMatch(step -> step.get("key") != null || String.valueOf(step.get("table")).startsWith("<union"));
+        assertThat(found).as("the overdue rows of shards 1 and 2").hasSize(100).allMatch(id -> id % 20 == 1 && id % 3 != 0);
+        // 150 overdue entries (the sweeper's own shard's 50 among them) are all the range holds.
+        assertThat(readNext[0]).as("index entries read by the sweep read (of 3,000 rows, 2,250 fresh and PENDING)")
+                .isLessThanOrEqualTo(160);
+    }
+
+    private static long handlerReadNext(java.sql.Connection connection) throws java.sql.SQLException {
+        try (var st = connection.createStatement(); var rs = st.executeQuery("SHOW SESSION STATUS LIKE 'Handler_read_next'")) {
+            rs.next();
+            return rs.getLong(2);
+        }
+    }
+
+    private static List<Long> drain(java.util.function.Supplier<ClaimedBatch> claim) {
+        List<Long> taken = new ArrayList<>();
+        ClaimedBatch batch;
+        do {
+            batch = claim.get();
+            taken.addAll(batch.ids());
+        } while (!batch.isEmpty());
+        return taken;
+    }
+
+    @Test
+    void dry_run_preview_counts_overdue_rows_of_the_other_shards_a_sweep_would_take() {
+        enqueueFiles(30);
+        clock.advance(Duration.ofMinutes(3));
+
+        TaskClaimer.Preview preview = claimer.preview(SHARD_0_OF_3, 3, SWEEP_AFTER);
+
+        assertThat(preview.dueCount()).isEqualTo(10);
+        assertThat(preview.overdueElsewhere()).isEqualTo(20);
+        assertThat(claimer.preview(SHARD_0_OF_3, 3, Duration.ZERO).overdueElsewhere()).as("sweeping off").isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING'")).isEqualTo(30);
     }
 
     private TransactionTemplate openTransaction() {

@@ -22,7 +22,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_missing_storage_root_is_refused_with_the_property_name() {
         assertThatThrownBy(() -> new ShardSweepProperties(null, null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30)))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardsweep.storage-root must be set");
     }
 
@@ -35,7 +35,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_run_timeout_above_its_cap_is_refused() {
         assertThatThrownBy(() -> new ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30)))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)))
                 .hasMessageContaining("exceeds shardsweep.max-run-timeout");
     }
 
@@ -45,8 +45,36 @@ class ShardSweepPropertiesTest {
         assertThatThrownBy(() -> valid(2, 200, Duration.ofSeconds(2))).hasMessageContaining("at least 4s");
     }
 
+    @Test
+    void sweep_after_is_two_minutes_by_default_zero_turns_it_off_and_below_one_second_or_negative_is_refused() {
+        assertThat(withSweepAfter(Duration.ZERO).sweepAfter()).isZero();
+        assertThat(withSweepAfter(Duration.ofSeconds(1)).sweepAfter()).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> withSweepAfter(Duration.ofMillis(500)))
+                .hasMessageContaining("shardsweep.sweep-after must be 0 (off) or at least 1s, got PT0.5S");
+        assertThatThrownBy(() -> withSweepAfter(Duration.ofSeconds(-1))).hasMessageContaining("shardsweep.sweep-after must be 0 (off)");
+        assertThatThrownBy(() -> withSweepAfter(null)).hasMessageContaining("shardsweep.sweep-after must be 0 (off)");
+    }
+
+    @Test
+    void sweep_after_binds_from_its_key_with_a_two_minute_default() {
+        var binder = new org.springframework.boot.context.properties.bind.Binder(
+                new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(
+                        java.util.Map.of("shardsweep.storage-root", "/srv")));
+        assertThat(binder.bind("shardsweep", ShardSweepProperties.class).get().sweepAfter()).isEqualTo(Duration.ofMinutes(2));
+        var zero = new org.springframework.boot.context.properties.bind.Binder(
+                new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(
+                        java.util.Map.of("shardsweep.storage-root", "/srv", "shardsweep.sweep-after", "0")));
+        assertThat(zero.bind("shardsweep", ShardSweepProperties.class).get().sweepAfter()).isZero();
+    }
+
+    private static ShardSweepProperties withSweepAfter(Duration sweepAfter) {
+        return new ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                sweepAfter);
+    }
+
     private static ShardSweepProperties valid(int pool, int batch, Duration staleThreshold) {
         return new ShardSweepProperties(Path.of("/srv"), null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30));
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2));
     }
 }

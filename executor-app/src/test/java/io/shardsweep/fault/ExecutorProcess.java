@@ -116,8 +116,10 @@ final class ExecutorProcess implements AutoCloseable {
             if (!config.extraProperties().containsKey(LOG_PATH)) {
                 command.add("--" + LOG_PATH + "=" + jobLogs);
             }
+            // An extra property replaces a default above: Spring would join two values of one key with a comma.
             config.extraProperties().forEach((k, v) -> {
                 if (!k.equals(XXL_PORT)) {
+                    command.removeIf(arg -> arg.startsWith("--" + k + "="));
                     command.add("--" + k + "=" + v);
                 }
             });

@@ -70,7 +70,7 @@ final class FaultScenario implements AutoCloseable {
     private static final AtomicLong LOG_IDS = new AtomicLong(System.currentTimeMillis());
     private static final Pattern ACTIVE_TRX = Pattern.compile("(?m)^---TRANSACTION \\d+, ACTIVE");
     private static final Pattern SUMMARY = Pattern.compile(
-            "claimed=(\\d+) deleted=(\\d+) already_absent=(\\d+) failed=(\\d+) dead=(\\d+) released=(\\d+) lost_claims=(\\d+)");
+            "claimed=(\\d+) deleted=(\\d+) already_absent=(\\d+) failed=(\\d+) dead=(\\d+) released=(\\d+) lost_claims=(\\d+) swept=(\\d+)");
 
     final String label;
     final String schema;
@@ -103,7 +103,7 @@ final class FaultScenario implements AutoCloseable {
     }
 
     /** What a run's summary (its callback message) says it did. */
-    record Summary(int claimed, int deleted, int alreadyAbsent, int failed, int dead, int released, int lostClaims) {
+    record Summary(int claimed, int deleted, int alreadyAbsent, int failed, int dead, int released, int lostClaims, int swept) {
         int moved() {
             return deleted + alreadyAbsent;
         }
@@ -273,6 +273,24 @@ final class FaultScenario implements AutoCloseable {
     }
 
     /**
+     * Sends a trigger as the admin does to an address it still lists, whether or not anything listens
+     * there: the response, or for a dead address the failure (the admin records it as a failed trigger,
+     * triggerCode 500 "Connection refused"). An accepted cleanup trigger is recorded as a run.
+     */
+    Response<String> sendMaybeDead(ExecutorProcess p, TriggerRequest t) {
+        Response<String> r;
+        try {
+            r = p.run(t);
+        } catch (RuntimeException e) {
+            return Response.of(500, "trigger failed: " + e);
+        }
+        if (r.getCode() == 200) {
+            accepted(p, t);
+        }
+        return r;
+    }
+
+    /**
      * Sends every trigger at the same instant (threads released by one gate) and returns the
      * responses in order; accepted cleanup triggers are recorded as runs.
      */
@@ -371,7 +389,7 @@ final class FaultScenario implements AutoCloseable {
         if (!m.find()) {
             throw new AssertionError("no run summary in callback of logId " + c.getLogId() + ": " + c.getHandleMsg());
         }
-        return new Summary(i(m, 1), i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7));
+        return new Summary(i(m, 1), i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7), i(m, 8));
     }
 
     private static int i(Matcher m, int group) {
@@ -380,7 +398,12 @@ final class FaultScenario implements AutoCloseable {
 
     /** Runs compensation on {@code p} and returns its "reset=N dead=M" message. */
     String compensate(ExecutorProcess p) {
-        TriggerRequest t = send(p, trigger(nextJobId(), COMPENSATION, null, 0, 1, SERIAL));
+        return compensate(p, nextJobId());
+    }
+
+    /** Runs compensation on {@code p} as job {@code jobId} (a recurring job keeps its id) and returns its message. */
+    String compensate(ExecutorProcess p, int jobId) {
+        TriggerRequest t = send(p, trigger(jobId, COMPENSATION, null, 0, 1, SERIAL));
         CallbackRequest c = callback(t);
         assertThat(c.getHandleCode()).as("compensation callback: %s", c.getHandleMsg()).isEqualTo(200);
         return c.getHandleMsg();

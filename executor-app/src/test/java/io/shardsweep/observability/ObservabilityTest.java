@@ -64,6 +64,20 @@ class ObservabilityTest extends DatabaseTest {
     }
 
     @Test
+    void prometheus_counts_swept_rows_apart_as_part_of_the_claimed_ones() throws Exception {
+        double sweptBefore = scrape("shardsweep_tasks_total", "outcome=\"swept\"");
+        double claimedBefore = scrape("shardsweep_tasks_total", "outcome=\"claimed\"");
+        enqueueFiles(9);
+        clock.advance(Duration.ofMinutes(5));
+
+        runner.run(new ShardAssignment(0, 3), new RunParameters(50, Duration.ofMinutes(1), false).withSweepAfter(Duration.ofMinutes(2)),
+                RunLog.NONE);
+
+        assertThat(scrape("shardsweep_tasks_total", "outcome=\"swept\"") - sweptBefore).isEqualTo(6);
+        assertThat(scrape("shardsweep_tasks_total", "outcome=\"claimed\"") - claimedBefore).isEqualTo(9);
+    }
+
+    @Test
     void a_run_that_fails_on_the_database_is_counted_as_a_failure() throws Exception {
         double before = scrape("shardsweep_run_failures_total", "cause=\"database\"");
         enqueueFiles(2);

@@ -377,6 +377,172 @@ class CleanupRunnerTest extends DatabaseTest {
         assertThat(lines.get(0)).contains("shard 0/1").contains("batch size 5");
     }
 
+    private static final Duration SWEEP_AFTER = Duration.ofMinutes(2);
+    private static final RunParameters SWEEPING = DEFAULTS.withSweepAfter(SWEEP_AFTER);
+
+    @Test
+    void a_drained_run_sweeps_the_overdue_rows_of_other_shards_and_counts_them_as_swept() {
+        List<Long> ids = enqueueFiles(90);
+        clock.advance(SWEEP_AFTER.plusSeconds(5));
+        List<String> lines = new ArrayList<>();
+
+        RunSummary summary = runner.run(new ShardAssignment(0, 3), SWEEPING, capture(lines));
+
+        assertThat(summary.stopReason()).isEqualTo(StopReason.DRAINED);
+        assertThat(summary.claimed()).isEqualTo(90);
+        assertThat(summary.swept()).isEqualTo(60);
+        assertThat(summary.deleted()).isEqualTo(90);
+        assertThat(summary.unaccounted()).isZero();
+        assertThat(summary.toString()).contains("lost_claims=0 swept=60 batches=");
+        assertThat(lines).contains("swept 60 overdue rows of shards 1/3 (30), 2/3 (30) (due for more than 120s)");
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).isEqualTo(ids);
+        assertThat(filesLeft()).isZero();
+    }
+
+    @Test
+    void rows_of_other_shards_not_yet_overdue_are_left_to_their_own_shard() {
+        List<Long> ids = enqueueFiles(90);
+        clock.advance(SWEEP_AFTER.minusSeconds(5));
+        List<String> lines = new ArrayList<>();
+
+        RunSummary summary = runner.run(new ShardAssignment(0, 3), SWEEPING, capture(lines));
+
+        assertThat(summary.claimed()).isEqualTo(30);
+        assertThat(summary.swept()).isZero();
+        assertThat(lines).noneMatch(line -> line.startsWith("swept"));
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0 ORDER BY id", Long.class))
+                .isEqualTo(ids.stream().filter(id -> id % 3 != 0).toList());
+    }
+
+    @Test
+    void with_a_sweep_age_of_zero_a_drained_run_sweeps_nothing_however_overdue() {
+        enqueueFiles(90);
+        clock.advance(Duration.ofDays(1));
+
+        RunSummary summary = runner.run(new ShardAssignment(0, 3), DEFAULTS.withSweepAfter(Duration.ZERO), RunLog.NONE);
+
+        assertThat(summary.claimed()).isEqualTo(30);
+        assertThat(summary.swept()).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND MOD(id, 3) <> 0")).isEqualTo(60);
+    }
+
+    @Test
+    void a_run_drains_its_own_shard_first_and_sweeps_only_after_it() {
+        List<Long> ids = enqueueFiles(90);
+        clock.advance(SWEEP_AFTER.plusSeconds(5));
+
+        // Batches of 20: two for the own shard's 30 rows, then three of swept rows. A run that swept
+        // first would finish rows of shards 0 and 1 before its own.
+        RunSummary summary = runner.run(new ShardAssignment(2, 3), new RunParameters(20, Duration.ofMinutes(2), false)
+                .withSweepAfter(SWEEP_AFTER), RunLog.NONE);
+
+        assertThat(summary.swept()).isEqualTo(60);
+        assertThat(summary.batches()).isEqualTo(5);
+        java.sql.Timestamp lastOwn = jdbc.queryForObject("SELECT MAX(finished_at) FROM file_deletion_task_history WHERE MOD(id, 3) = 2",
+                java.sql.Timestamp.class);
+        java.sql.Timestamp firstSwept = jdbc.queryForObject("SELECT MIN(finished_at) FROM file_deletion_task_history WHERE MOD(id, 3) <> 2",
+                java.sql.Timestamp.class);
+        assertThat(lastOwn).as("the own shard's last row finished no later than the first swept one").isBeforeOrEqualTo(firstSwept);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isEqualTo(ids.size());
+    }
+
+    @Test
+    void a_retry_row_of_another_shard_is_not_swept_before_it_has_been_due_again_for_the_sweep_age() {
+        long flaky = enqueue("flaky/a.mp4");
+        writeFile("flaky/a.mp4");
+        jdbc.update("UPDATE file_deletion_task SET created_at = UTC_TIMESTAMP(3) - INTERVAL 1 DAY WHERE id = ?", flaky);
+        ShardAssignment owner = new ShardAssignment((int) (flaky % 3), 3);
+        ShardAssignment sweeper = new ShardAssignment((int) ((flaky + 1) % 3), 3);
+        gate.failPathsContaining("flaky/");
+        assertThat(runner.run(owner, SWEEPING, RunLog.NONE).failed()).as("failed, retry in 1 min").isEqualTo(1);
+        gate.failPathsContaining(null);
+
+        assertThat(runner.run(sweeper, SWEEPING, RunLog.NONE).swept()).as("a day old, but its retry is not due yet").isZero();
+        clock.advance(Duration.ofMinutes(1).plus(SWEEP_AFTER).minusSeconds(5));
+        assertThat(runner.run(sweeper, SWEEPING, RunLog.NONE).swept()).as("due again for 1m55s").isZero();
+        assertThat(row(flaky)).containsEntry("status", "PENDING").containsEntry("attempts", 1);
+        clock.advance(Duration.ofSeconds(10));
+        RunSummary swept = runner.run(sweeper, SWEEPING, RunLog.NONE);
+
+        assertThat(swept.swept()).isEqualTo(1);
+        assertThat(swept.deleted()).isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT attempts FROM file_deletion_task_history WHERE id = ?", Integer.class, flaky)).isEqualTo(1);
+    }
+
+    @Test
+    void a_non_sharded_run_has_nothing_to_sweep_and_ends_as_before() {
+        enqueueFiles(10);
+        clock.advance(Duration.ofDays(1));
+
+        RunSummary summary = runner.run(ShardAssignment.ALL, SWEEPING, RunLog.NONE);
+
+        assertThat(summary.claimed()).isEqualTo(10);
+        assertThat(summary.swept()).isZero();
+        assertThat(summary.batches()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrent_runs_of_every_shard_with_every_row_overdue_move_each_row_once_and_lose_no_claim() throws Exception {
+        List<Long> ids = enqueueFiles(600);
+        clock.advance(SWEEP_AFTER.plusSeconds(5));
+        RunParameters small = new RunParameters(17, Duration.ofMinutes(1), false).withSweepAfter(SWEEP_AFTER);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<Future<RunSummary>> runs = new ArrayList<>();
+        for (int index = 0; index < 3; index++) {
+            ShardAssignment shard = new ShardAssignment(index, 3);
+            runs.add(pool.submit(() -> runner.run(shard, small, RunLog.NONE)));
+        }
+        int claimed = 0;
+        for (Future<RunSummary> run : runs) {
+            RunSummary s = run.get(2, TimeUnit.MINUTES);
+            assertThat(s.lostClaims()).isZero();
+            assertThat(s.alreadyAbsent()).as("a file deleted twice").isZero();
+            assertThat(s.stopReason()).isEqualTo(StopReason.DRAINED);
+            claimed += s.claimed();
+        }
+        pool.shutdown();
+
+        assertThat(claimed).as("no row claimed twice").isEqualTo(ids.size());
+        assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).isEqualTo(ids);
+        assertThat(filesLeft()).isZero();
+    }
+
+    @Test
+    void an_interrupted_sweep_releases_its_unstarted_rows_and_reports_the_interrupt() throws Exception {
+        enqueueFiles(90);
+        clock.advance(SWEEP_AFTER.plusSeconds(5));
+        jdbc.update("DELETE FROM file_deletion_task WHERE MOD(id, 3) = 0"); // the own shard is empty: the run sweeps at once
+        gate.close();
+        CompletableFuture<RunSummary> run = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                run.complete(runner.run(new ShardAssignment(0, 3), new RunParameters(60, Duration.ofMinutes(1), false)
+                        .withSweepAfter(SWEEP_AFTER), RunLog.NONE));
+            } catch (Throwable e) {
+                run.completeExceptionally(e);
+            }
+        });
+        thread.start();
+        gate.awaitWaiting(4);
+
+        thread.interrupt();
+        Thread.sleep(300);
+        gate.open();
+        RunSummary summary = run.get(30, TimeUnit.SECONDS);
+        thread.join(5_000);
+
+        assertThat(summary.stopReason()).isEqualTo(StopReason.INTERRUPTED);
+        assertThat(summary.swept()).isEqualTo(60);
+        assertThat(summary.deleted()).isEqualTo(4);
+        assertThat(summary.released()).isEqualTo(56);
+        assertThat(inProgressCount()).isZero();
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0")).isEqualTo(56);
+    }
+
+    private static RunLog capture(List<String> lines) {
+        return (pattern, args) -> lines.add(org.slf4j.helpers.MessageFormatter.arrayFormat(pattern, args).getMessage());
+    }
+
     private String outcome(long id) {
         return jdbc.queryForObject("SELECT outcome FROM file_deletion_task_history WHERE id = ?", String.class, id);
     }

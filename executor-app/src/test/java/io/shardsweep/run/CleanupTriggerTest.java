@@ -35,6 +35,21 @@ class CleanupTriggerTest extends DatabaseTest {
     }
 
     @Test
+    void a_dry_run_of_a_shard_also_reports_the_overdue_rows_of_other_shards_it_would_sweep_and_changes_nothing() {
+        enqueueFiles(30);
+        clock.advance(Duration.ofMinutes(3)); // past the context's sweep-after of 2m
+        List<String> lines = new java.util.ArrayList<>();
+
+        CleanupTrigger.Outcome outcome = trigger.execute(new ShardAssignment(1, 3), parser.parse("{\"dryRun\": true}"), "operator",
+                (pattern, args) -> lines.add(org.slf4j.helpers.MessageFormatter.arrayFormat(pattern, args).getMessage()));
+
+        assertThat(outcome.message()).contains("dry run of shard 1/3: 10 due rows, then 20 rows of other shards, due for more than 120s, "
+                + "would be swept;");
+        assertThat(lines.get(0)).contains("then 20 rows of other shards, due for more than 120s, would be swept");
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING'")).as("dry run changes nothing").isEqualTo(30);
+    }
+
+    @Test
     void a_requeued_row_starts_over_with_full_attempts_and_keeps_its_old_error_readable() {
         long id = enqueue("a.mp4");
         jdbc.update("UPDATE file_deletion_task SET status = 'DEAD', attempts = 3, last_error = 'IOException: earlier' WHERE id = ?", id);

@@ -16,19 +16,19 @@ class JobParameterParserTest {
 
     private final JobParameterParser parser = new JobParameterParser(new ShardSweepProperties(Path.of("/srv/storage"), null,
             2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6), Duration.ofSeconds(30), 3, Duration.ofMinutes(1),
-            Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30)));
+            Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(90)));
 
     @ParameterizedTest
     @NullAndEmptySource
     @ValueSource(strings = {"   ", "{}", " { } "})
     void an_empty_parameter_means_the_configured_defaults(String parameter) {
-        assertThat(parser.parse(parameter)).isEqualTo(new RunParameters(200, Duration.ofMinutes(5), false));
+        assertThat(parser.parse(parameter)).isEqualTo(new RunParameters(200, Duration.ofMinutes(5), false).withSweepAfter(Duration.ofSeconds(90)));
     }
 
     @Test
     void every_known_field_overrides_its_default() {
         assertThat(parser.parse("{\"batchSize\": 50, \"timeoutSeconds\": 30, \"dryRun\": true}"))
-                .isEqualTo(new RunParameters(50, Duration.ofSeconds(30), true));
+                .isEqualTo(new RunParameters(50, Duration.ofSeconds(30), true).withSweepAfter(Duration.ofSeconds(90)));
     }
 
     @ParameterizedTest
