@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -121,7 +122,8 @@ class LeaseKeeperTest extends DatabaseTest {
         ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
         CountDownLatch renewing = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
-        keeper = new LeaseKeeper(renewalWaitingFor(renewing, proceed), clock, properties);
+        AtomicBoolean renewalWritten = new AtomicBoolean();
+        keeper = new LeaseKeeper(renewalWaitingFor(renewing, proceed, renewalWritten), clock, properties);
         keeper.track(batch);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
@@ -133,8 +135,10 @@ class LeaseKeeperTest extends DatabaseTest {
 
             proceed.countDown();
             release.get(10, TimeUnit.SECONDS);
-            assertThat(renewal.isDone()).as("the renewal ended before release returned").isTrue();
-            assertThat(renewal.get()).isEqualTo(3);
+            // What must not happen is a renewal statement landing after release: its UPDATE has returned
+            // by now. (The renewal's own thread may still be summing its count, so not renewal.isDone().)
+            assertThat(renewalWritten).as("the renewal's statement ended before release returned").isTrue();
+            assertThat(renewal.get(10, TimeUnit.SECONDS)).isEqualTo(3);
             assertThat(keeper.renewNow()).as("rows renewed after release").isZero();
         } finally {
             proceed.countDown();
@@ -142,8 +146,11 @@ class LeaseKeeperTest extends DatabaseTest {
         }
     }
 
-    /** The real mapper, whose renewal first signals {@code renewing} and then waits for {@code proceed}. */
-    private ClaimMapper renewalWaitingFor(CountDownLatch renewing, CountDownLatch proceed) {
+    /**
+     * The real mapper, whose renewal first signals {@code renewing}, then waits for {@code proceed}, and
+     * sets {@code written} once its statement has returned.
+     */
+    private ClaimMapper renewalWaitingFor(CountDownLatch renewing, CountDownLatch proceed, AtomicBoolean written) {
         return (ClaimMapper) Proxy.newProxyInstance(ClaimMapper.class.getClassLoader(), new Class<?>[] {ClaimMapper.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("renewLeases")) {
@@ -151,7 +158,11 @@ class LeaseKeeperTest extends DatabaseTest {
                         proceed.await(10, TimeUnit.SECONDS);
                     }
                     try {
-                        return method.invoke(mapper, args);
+                        Object result = method.invoke(mapper, args);
+                        if (method.getName().equals("renewLeases")) {
+                            written.set(true);
+                        }
+                        return result;
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
