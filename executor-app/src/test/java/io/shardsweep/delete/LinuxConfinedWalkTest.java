@@ -150,7 +150,10 @@ class LinuxConfinedWalkTest {
             }
         }
 
-        assertThat(openDescriptors()).as("open descriptors after 1400 deletions of every outcome").isEqualTo(before);
+        // Other threads of the test JVM open and close files too, so the count moves by a few; one
+        // leaked descriptor per deletion of any one path would add 200 at least.
+        assertThat(openDescriptors()).as("open descriptors after 1400 deletions of every outcome, before: %d", before)
+                .isLessThan(before + 50);
     }
 
     private String outcomeOf(String path) {
