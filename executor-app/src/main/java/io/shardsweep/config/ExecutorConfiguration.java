@@ -55,8 +55,8 @@ public class ExecutorConfiguration {
     /** The only place files are deleted; its start-up line names the directory it was given. */
     @Bean
     ConfinedFileDeleter fileDeleter(ShardSweepProperties properties) {
-        ConfinedFileDeleter deleter = new ConfinedFileDeleter(properties.storageRoot());
-        log.info("storage root: {} (files are deleted through {})", deleter.root(), deleter.mechanism());
+        ConfinedFileDeleter deleter = new ConfinedFileDeleter(properties.storageRootPath());
+        log.info("storage root: {} (deleting with {})", deleter.root(), deleter.mechanism());
         if (deleter.fallbackReason() != null) {
             log.warn("storage root: using the portable deletion walk: {}", deleter.fallbackReason());
         }

@@ -83,7 +83,7 @@ final class LinuxConfinedWalk implements ConfinedWalk {
 
     @Override
     public String mechanism() {
-        return "openat/unlinkat through JNA (" + libc.platform + ")";
+        return "openat/unlinkat via JNA (" + libc.platform + ")";
     }
 
     @Override

@@ -55,7 +55,7 @@ class LinuxConfinedWalkTest {
 
     @Test
     void the_deleter_on_linux_x86_64_or_aarch64_uses_the_native_walk() {
-        assertThat(deleter.mechanism()).startsWith("openat/unlinkat through JNA (linux-");
+        assertThat(deleter.mechanism()).startsWith("openat/unlinkat via JNA (linux-");
         assertThat(deleter.fallbackReason()).isNull();
     }
 
