@@ -98,6 +98,9 @@ class LinuxConfinedWalkTest {
         List<String> otherFailures = new ArrayList<>();
         swapper.start();
         try {
+            while (swaps.get() < 10 && swapperFailure.get() == null) {
+                Thread.onSpinWait(); // the attacker is under way before the first deletion
+            }
             for (int i = 0; i < files && swapperFailure.get() == null; ) {
                 try {
                     DeletionOutcome outcome = deleter.delete("a/f-" + i);
