@@ -56,7 +56,9 @@ import java.util.List;
  * deleting inside the old directory after the root was renamed, replaced or had a file system
  * mounted over it (a late NFS mount, a restored backup), and every row would then end
  * {@code ALREADY_ABSENT} while its file sits in the directory that is configured, which is the
- * failure issue 9 was about. The open of the real path costs about a microsecond.
+ * failure issue 9 was about. That safety costs the open and close of the root's path on every
+ * deletion: 3.5-3.9 us for a four-component path on the 2-core test machine (2026-12-01), about a fifth
+ * of a native confined delete (18-19 us there, against 10 us for an unconfined {@code Files.delete}).
  *
  * <p>Names are passed as UTF-8, the encoding rows are stored in, whatever the JVM's locale. Thread-safe:
  * no mutable state; each call opens and closes its own descriptors, in {@code finally}.
