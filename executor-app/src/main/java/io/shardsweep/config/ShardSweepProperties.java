@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * ShardSweep's own settings, under {@code shardsweep.*}. XXL-JOB settings keep their standard
  * {@code xxl.job.*} names ({@link XxlJobProperties}) and the database keeps {@code spring.datasource.*}.
  *
- * @param storageRoot every task path is resolved inside this directory and can never leave it
+ * @param storageRoot every task path is resolved inside this directory and can never leave it; a
+ *     relative one against the working directory; never {@code /} or a system directory
  * @param instanceId claim owner written on rows; defaults to host, executor port and pid
  * @param deletePoolSize concurrent deletions per instance; defaults to the core count
  * @param batchSize rows claimed per statement
@@ -29,7 +30,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("shardsweep")
 public record ShardSweepProperties(
-        Path storageRoot,
+        // Text, not Path: a Path would be bound through Spring's PathEditor (see StorageRootSetting).
+        String storageRoot,
         String instanceId,
         @DefaultValue("0") int deletePoolSize,
         @DefaultValue("" + DEFAULT_BATCH_SIZE) int batchSize,
@@ -51,9 +53,7 @@ public record ShardSweepProperties(
     public static final Duration MIN_SWEEP_AFTER = Duration.ofSeconds(1);
 
     public ShardSweepProperties {
-        if (storageRoot == null) {
-            throw new IllegalArgumentException("shardsweep.storage-root must be set: the directory the executor may delete inside");
-        }
+        storageRoot = StorageRootSetting.resolve(storageRoot);
         if (deletePoolSize <= 0) {
             deletePoolSize = Runtime.getRuntime().availableProcessors();
         }
@@ -77,6 +77,11 @@ public record ShardSweepProperties(
         if (staleThreshold.compareTo(Duration.ofSeconds(4)) < 0) {
             throw new IllegalArgumentException("shardsweep.stale-threshold must be at least 4s so that leases can be renewed in time, got " + staleThreshold);
         }
+    }
+
+    /** The storage root as an absolute, normalised path; the deleter resolves it to its real path at start-up. */
+    public Path storageRootPath() {
+        return Path.of(storageRoot);
     }
 
     /** How often a live instance renews the leases of its claims: well inside the threshold. */

@@ -3,7 +3,6 @@ package io.shardsweep.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +33,7 @@ class ShardSweepPropertiesTest {
 
     @Test
     void a_run_timeout_above_its_cap_is_refused() {
-        assertThatThrownBy(() -> new ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
+        assertThatThrownBy(() -> new ShardSweepProperties("/srv", null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
                 Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)))
                 .hasMessageContaining("exceeds shardsweep.max-run-timeout");
     }
@@ -68,13 +67,13 @@ class ShardSweepPropertiesTest {
     }
 
     private static ShardSweepProperties withSweepAfter(Duration sweepAfter) {
-        return new ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
+        return new ShardSweepProperties("/srv", null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
                 Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30),
                 sweepAfter);
     }
 
     private static ShardSweepProperties valid(int pool, int batch, Duration staleThreshold) {
-        return new ShardSweepProperties(Path.of("/srv"), null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
+        return new ShardSweepProperties("/srv", null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
                 Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2));
     }
 }

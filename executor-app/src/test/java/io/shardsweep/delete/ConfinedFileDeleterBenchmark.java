@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Times one thread deleting empty files at depth 2 ({@code a/d7/f-123.bin}) with the current
- * {@link ConfinedFileDeleter}, the check-then-unlink version it replaced, and an unconfined
- * {@code Files.delete} for scale. Prints figures; the only assertions are that every file went.
+ * {@link ConfinedFileDeleter} (the native walk on Linux), the {@code SecureDirectoryStream} walk it
+ * replaced there (issue 9; still the portable walk), the check-then-unlink version before that
+ * (issue 5), and an unconfined {@code Files.delete} for scale. Prints figures; the only assertions are that every file went.
  * Run: {@code mvn -B -pl executor-app -Pbenchmark test -Dtest=ConfinedFileDeleterBenchmark}.
  */
 @Tag("benchmark")
@@ -35,8 +36,13 @@ class ConfinedFileDeleterBenchmark {
     @Test
     void one_thread_deletes_20000_empty_files_at_depth_2() throws IOException {
         Map<String, Function<Path, FileDeleter>> variants = new LinkedHashMap<>();
-        variants.put("check-then-unlink (before)", CheckThenDeleteFileDeleter::new);
-        variants.put("unlink-first (after)", ConfinedFileDeleter::new);
+        variants.put("JDK check-then-unlink (<5)", CheckThenDeleteFileDeleter::new);
+        variants.put("JDK walk, unlink-first (<9)", ConfinedFileDeleter::withSecureDirectoryStreamWalk);
+        variants.put("native openat walk (now)", root -> {
+            ConfinedFileDeleter deleter = new ConfinedFileDeleter(root);
+            assertThat(deleter.fallbackReason()).as("the native walk on this platform").isNull();
+            return deleter;
+        });
         variants.put("Files.delete, unconfined", root -> relative -> {
             Files.delete(root.resolve(relative));
             return DeletionOutcome.DELETED;

@@ -79,7 +79,7 @@ class GracefulShutdownTest {
 
     @Test
     void a_stopped_registry_that_is_started_again_lets_runs_claim_again() {
-        RunRegistry registry = new RunRegistry(new io.shardsweep.config.ShardSweepProperties(Path.of("/srv"), null, 2, 200, 5000,
+        RunRegistry registry = new RunRegistry(new io.shardsweep.config.ShardSweepProperties("/srv", null, 2, 200, 5000,
                 Duration.ofSeconds(50), Duration.ofHours(6), Duration.ofSeconds(1), 3, Duration.ofMinutes(1), Duration.ofMinutes(5),
                 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)));
         registry.start();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardsweep.config.ShardSweepProperties;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class JobParameterParserTest {
 
-    private final JobParameterParser parser = new JobParameterParser(new ShardSweepProperties(Path.of("/srv/storage"), null,
+    private final JobParameterParser parser = new JobParameterParser(new ShardSweepProperties("/srv/storage", null,
             2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6), Duration.ofSeconds(30), 3, Duration.ofMinutes(1),
             Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(90)));
 
