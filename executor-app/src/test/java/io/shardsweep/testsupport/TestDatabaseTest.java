@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -34,7 +39,7 @@ class TestDatabaseTest {
         List<String> versions = jdbc.queryForList(
                 "SELECT version FROM flyway_schema_history WHERE success = 1 AND version IS NOT NULL ORDER BY installed_rank",
                 String.class);
-        assertThat(versions).containsExactly("1", "2", "3");
+        assertThat(versions).as("every migration in sql/, in order").containsExactlyElementsOf(migrationsInSqlFolder());
 
         jdbc.update("INSERT INTO file_deletion_task (file_path) VALUES ('a/b.mp4')");
 
@@ -143,5 +148,18 @@ class TestDatabaseTest {
         assertThat(TestDatabase.schemaName("ss_test_x")).isEqualTo("ss_test_x");
         assertThat(TestDatabase.schemaName("x".repeat(100))).hasSize(64).startsWith("ss_test_xxx");
         assertThat(TestDatabase.get().kind()).isIn("configured", "testcontainers-mysql", "embedded-mariadb");
+    }
+
+    /** The versions of sql/V*__*.sql, the schema's single source, in version order. */
+    private static List<String> migrationsInSqlFolder() {
+        try (var files = Files.list(Path.of("..", "sql"))) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.matches("V\\d+__.+\\.sql"))
+                    .map(name -> name.substring(1, name.indexOf("__")))
+                    .sorted(Comparator.comparingInt(Integer::parseInt))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
