@@ -4,6 +4,8 @@ import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.config.XxlJobProperties;
 import io.shardsweep.executor.ShardSweepXxlJobExecutor;
 import io.shardsweep.intake.IntakeProperties;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContextInitializer;
@@ -33,7 +35,8 @@ public class SettingsCheck implements ApplicationContextInitializer<Configurable
     @Override
     public void initialize(ConfigurableApplicationContext context) {
         Binder binder = Binder.get(context.getEnvironment());
-        binder.bindOrCreate("shardsweep", Bindable.of(ShardSweepProperties.class));
+        ShardSweepProperties shardSweep = binder.bindOrCreate("shardsweep", Bindable.of(ShardSweepProperties.class));
+        requireDirectory(shardSweep.storageRootPath());
         XxlJobProperties xxlJob = binder.bindOrCreate("xxl.job", Bindable.of(XxlJobProperties.class));
         if (context instanceof WebApplicationContext
                 && context.getEnvironment().getProperty("shardsweep.intake.enabled", Boolean.class, true)) {
@@ -45,6 +48,17 @@ public class SettingsCheck implements ApplicationContextInitializer<Configurable
             } catch (IllegalStateException e) {
                 throw new InvalidSettingsException(e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * The storage root must exist before anything starts: the deleter would refuse it only when its
+     * bean is created, which may come after the pool and Flyway have touched the database.
+     */
+    private static void requireDirectory(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new InvalidSettingsException("shardsweep.storage-root (" + root + ") is not an existing directory;"
+                    + " create it, or point shardsweep.storage-root at the directory the executor may delete inside", null);
         }
     }
 

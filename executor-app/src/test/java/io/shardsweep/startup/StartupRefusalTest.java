@@ -83,7 +83,12 @@ class StartupRefusalTest {
                 Arguments.of("xxl.job.admin.timeout=30", List.of("--xxl.job.admin.timeout=30"),
                         "xxl.job.admin.timeout must be between 1 and 10 seconds, got 30", null),
                 Arguments.of("shardsweep.batch-size=lots (not a number)", List.of("--shardsweep.batch-size=lots"),
-                        "shardsweep.batch-size: Failed to convert", null));
+                        "shardsweep.batch-size: Failed to convert", null),
+                Arguments.of("shardsweep.storage-root=/", List.of("--shardsweep.storage-root=/"),
+                        "shardsweep.storage-root", null),
+                Arguments.of("a shardsweep.storage-root that does not exist",
+                        List.of("--shardsweep.storage-root=" + storage.resolve("missing")),
+                        "shardsweep.storage-root (" + storage.resolve("missing") + ") is not an existing directory", null));
     }
 
     @ParameterizedTest(name = "{0}")
