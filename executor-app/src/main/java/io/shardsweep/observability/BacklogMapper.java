@@ -12,4 +12,6 @@ public interface BacklogMapper {
     }
 
     List<Count> countByState(@Param("now") Instant now);
+
+    long countLeaseExpired(@Param("now") Instant now);
 }

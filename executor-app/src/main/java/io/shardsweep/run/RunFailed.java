@@ -12,8 +12,11 @@ import org.springframework.transaction.TransactionException;
  */
 public record RunFailed(String runId, ShardAssignment shard, String cause) {
 
+    public static final String DATABASE = "database";
+    public static final String UNEXPECTED = "unexpected";
+
     static RunFailed of(String runId, ShardAssignment shard, RuntimeException e) {
         boolean database = e instanceof DataAccessException || e instanceof TransactionException;
-        return new RunFailed(runId, shard, database ? "database" : "unexpected");
+        return new RunFailed(runId, shard, database ? DATABASE : UNEXPECTED);
     }
 }

@@ -196,6 +196,14 @@ final class ExecutorProcess implements AutoCloseable {
         return "http://127.0.0.1:" + xxlPort + "/";
     }
 
+    int serverPort() {
+        return serverPort;
+    }
+
+    int managementPort() {
+        return managementPort;
+    }
+
     int xxlPort() {
         return xxlPort;
     }

@@ -3,16 +3,22 @@ package io.shardsweep.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.compensation.StaleTaskCompensator;
 import io.shardsweep.run.CleanupRunner;
 import io.shardsweep.run.RunLog;
+import io.shardsweep.run.RunFinished;
 import io.shardsweep.run.RunParameters;
+import io.shardsweep.run.RunSummary;
+import io.shardsweep.run.StopReason;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -47,6 +53,9 @@ class ObservabilityTest extends DatabaseTest {
 
     @Autowired
     CleanupMetrics metrics;
+
+    @Autowired
+    MeterRegistry registry;
 
     @Test
     void prometheus_shows_the_rows_a_run_handled_by_outcome_and_its_duration() throws Exception {
@@ -105,6 +114,45 @@ class ObservabilityTest extends DatabaseTest {
         assertThat(scrape("shardsweep_backlog_rows", "state=\"dead\"")).isEqualTo(1);
         assertThat(scrape("shardsweep_backlog_rows", "state=\"scheduled\"")).isEqualTo(1);
         assertThat(scrape("shardsweep_backlog_rows", "state=\"in_progress\"")).isZero();
+    }
+
+    @Test
+    void backlog_gauges_count_in_progress_rows_past_their_lease_as_lease_expired_too() throws Exception {
+        enqueueFiles(3);
+        assertThat(claimer.claim(ShardAssignment.ALL, 3).size()).isEqualTo(3);
+        clock.advance(Duration.ofMinutes(10)); // past the 5-minute lease of those three
+        enqueueFiles(2);
+        assertThat(claimer.claim(ShardAssignment.ALL, 10).size()).isEqualTo(2); // leased from now on
+
+        metrics.refreshBacklog();
+
+        assertThat(scrape("shardsweep_backlog_rows", "state=\"in_progress\"")).isEqualTo(5);
+        assertThat(scrape("shardsweep_backlog_rows", "state=\"lease_expired\"")).isEqualTo(3);
+    }
+
+    @Test
+    void the_files_per_second_gauge_never_reads_zero_while_runs_replace_its_value() throws Exception {
+        RunSummary busy = new RunSummary("r", ShardAssignment.ALL, 1, 100, 100, 0, 0, 0, 0, 0, 0, Duration.ofSeconds(1), StopReason.DRAINED);
+        metrics.onRunFinished(new RunFinished(busy));
+        Gauge gauge = registry.get("shardsweep.run.files.per.second").gauge();
+        AtomicBoolean done = new AtomicBoolean();
+        Thread runs = new Thread(() -> {
+            for (int i = 0; i < 200_000; i++) {
+                metrics.onRunFinished(new RunFinished(busy));
+            }
+            done.set(true);
+        });
+        runs.start();
+        long zeros = 0;
+        while (!done.get()) {
+            if (gauge.value() == 0) {
+                zeros++;
+            }
+        }
+        runs.join();
+
+        assertThat(zeros).as("scrapes that read 0 files/s between two runs of 100 files/s").isZero();
+        assertThat(gauge.value()).isEqualTo(100.0);
     }
 
     @Test
