@@ -40,22 +40,31 @@ public class XxlJobRegistryHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
+        List<AdminBiz> admins = XxlJobExecutor.getAdminBizList();
+        if (admins == null || admins.isEmpty()) {
+            // Not cached: before the executor has started (a health check or the metrics refresh
+            // during start-up) this says nothing about the admin, and must not stand for 30 s.
+            return notStarted();
+        }
         Instant now = clock.instant();
         if (last == null || Duration.between(checkedAt, now).compareTo(CACHE) >= 0) {
-            last = check();
+            last = check(admins);
             checkedAt = now;
         }
         return last;
     }
 
-    private Health check() {
+    private Health notStarted() {
+        String addresses = properties.admin().addresses();
+        String reason = addresses == null || addresses.isBlank()
+                ? "no admin address configured (xxl.job.admin.addresses)"
+                : "the XXL-JOB executor has not started yet";
+        return Health.down().withDetail("reason", reason).withDetail("appname", properties.executor().appname()).build();
+    }
+
+    private Health check(List<AdminBiz> admins) {
         String appname = properties.executor().appname();
         String address = registeredAddress();
-        List<AdminBiz> admins = XxlJobExecutor.getAdminBizList();
-        if (admins == null || admins.isEmpty()) {
-            return Health.down().withDetail("reason", "no admin address configured (xxl.job.admin.addresses)")
-                    .withDetail("appname", appname).build();
-        }
         String lastError = null;
         for (AdminBiz admin : admins) {
             try {
