@@ -5,11 +5,4 @@ package io.shardsweep.history;
  * (compensated, perhaps re-claimed) before this instance could finish them: they were left alone.
  */
 public record FinishSummary(int deleted, int alreadyAbsent, int retryScheduled, int dead, int released, int lostClaims) {
-
-    public static final FinishSummary NOTHING = new FinishSummary(0, 0, 0, 0, 0, 0);
-
-    /** Rows now in history. */
-    public int movedToHistory() {
-        return deleted + alreadyAbsent;
-    }
 }

@@ -42,9 +42,6 @@ public class TaskFinisher {
     private final TransactionTemplate fastPathTransaction;
     private final TransactionTemplate transaction;
 
-    /** Test seam: runs on the fast path after each chunk's copy, before its delete. */
-    Runnable betweenCopyAndDelete = () -> { };
-
     public TaskFinisher(FinishMapper mapper, Clock clock, ShardSweepProperties properties, PlatformTransactionManager transactions) {
         this.mapper = mapper;
         this.clock = clock;
@@ -68,11 +65,6 @@ public class TaskFinisher {
             log.info("{}; finishing the batch again, lock-first", e.getMessage());
             return transaction.execute(status -> write(batch, results, now, true));
         }
-    }
-
-    /** Releases a whole claim untouched: used when a run stops before deleting anything of it. */
-    public int releaseAll(ClaimedBatch batch) {
-        return transaction.execute(status -> release(batch.token(), batch.ids()));
     }
 
     private FinishSummary write(ClaimedBatch batch, List<TaskResult> results, Instant now, boolean lockFirst) {
@@ -130,7 +122,6 @@ public class TaskFinisher {
      */
     private List<Long> moveOwned(String token, List<Long> chunk, Set<Long> absent, Instant now) {
         int copied = mapper.copyOwnedToHistory(token, chunk, absentIn(chunk, absent), now);
-        betweenCopyAndDelete.run();
         int deleted = mapper.deleteOwned(token, chunk);
         if (copied != chunk.size() || deleted != chunk.size()) {
             // Which rows were lost is not known here, nor therefore the DELETED/ALREADY_ABSENT split.

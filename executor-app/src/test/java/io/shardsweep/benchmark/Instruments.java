@@ -204,11 +204,6 @@ final class Instruments {
             samples.add(shardOfToken.getOrDefault(batch.token(), -1), System.nanoTime() - t0, results.size());
             return summary;
         }
-
-        @Override
-        public int releaseAll(ClaimedBatch batch) {
-            return delegate.releaseAll(batch);
-        }
     }
 
     /** Sums the time the delete pool spends inside the real (confined) deleter. */

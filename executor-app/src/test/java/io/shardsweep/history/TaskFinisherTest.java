@@ -7,13 +7,19 @@ import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.compensation.StaleTaskCompensator;
+import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.testsupport.DatabaseTest;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 class TaskFinisherTest extends DatabaseTest {
 
@@ -25,6 +31,15 @@ class TaskFinisherTest extends DatabaseTest {
 
     @Autowired
     StaleTaskCompensator compensator;
+
+    @Autowired
+    FinishMapper mapper;
+
+    @Autowired
+    ShardSweepProperties properties;
+
+    @Autowired
+    PlatformTransactionManager transactions;
 
     @Test
     void successes_move_to_history_in_one_batch_with_their_outcome_owner_and_original_fields() {
@@ -59,7 +74,7 @@ class TaskFinisherTest extends DatabaseTest {
         FinishSummary late = finisher.finish(stale, List.of(TaskResult.of(task(stale, id), TaskResult.Kind.DELETED)));
 
         assertThat(late.lostClaims()).isEqualTo(1);
-        assertThat(late.movedToHistory()).isZero();
+        assertThat(late.deleted() + late.alreadyAbsent()).as("rows moved to history").isZero();
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isZero();
         assertThat(row(id)).containsEntry("status", "IN_PROGRESS").containsEntry("claim_token", fresh.token());
 
@@ -67,11 +82,12 @@ class TaskFinisherTest extends DatabaseTest {
         FinishSummary lateFailure = finisher.finish(stale, List.of(
                 TaskResult.failed(task(stale, id), TaskResult.Kind.REFUSED, "refused: stale")));
         assertThat(lateFailure.lostClaims()).isEqualTo(1);
-        assertThat(finisher.releaseAll(stale)).isZero();
+        assertThat(finisher.finish(stale, List.of(TaskResult.of(task(stale, id), TaskResult.Kind.UNSTARTED))).lostClaims())
+                .as("a release by the stale owner").isEqualTo(1);
         assertThat(row(id)).containsEntry("status", "IN_PROGRESS").containsEntry("claim_token", fresh.token());
 
         // The current owner finishes it, exactly once.
-        assertThat(finisher.finish(fresh, List.of(TaskResult.of(task(fresh, id), TaskResult.Kind.DELETED))).movedToHistory()).isEqualTo(1);
+        assertThat(finisher.finish(fresh, List.of(TaskResult.of(task(fresh, id), TaskResult.Kind.DELETED))).deleted()).isEqualTo(1);
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id = ?", id)).isEqualTo(1);
     }
 
@@ -84,7 +100,7 @@ class TaskFinisherTest extends DatabaseTest {
         AtomicReference<ClaimedBatch> fresh = new AtomicReference<>();
         AtomicInteger hookRuns = new AtomicInteger();
         var other = java.util.concurrent.Executors.newSingleThreadExecutor(); // its own connection, outside the finish
-        finisher.betweenCopyAndDelete = () -> {
+        TaskFinisher finisherWithTakeover = new TaskFinisher(afterCopy(() -> {
             if (hookRuns.getAndIncrement() > 0) {
                 return;
             }
@@ -98,16 +114,15 @@ class TaskFinisherTest extends DatabaseTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        };
+        }), clock, properties, transactions);
         FinishSummary late;
         try {
-            late = finisher.finish(stale, all(stale, TaskResult.Kind.DELETED));
+            late = finisherWithTakeover.finish(stale, all(stale, TaskResult.Kind.DELETED));
         } finally {
-            finisher.betweenCopyAndDelete = () -> { };
             other.shutdown();
         }
 
-        assertThat(hookRuns).as("the fast path ran, and the lock-first path has no copy-then-delete window").hasValue(1);
+        assertThat(hookRuns).as("copies: the fast path's, then the lock-first path's after the takeover").hasValue(2);
         assertThat(fresh.get().tasks()).extracting(ClaimedTask::id).containsExactly(taken);
         assertThat(late).isEqualTo(new FinishSummary(2, 0, 0, 0, 0, 1));
         assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).containsExactly(a, c);
@@ -115,7 +130,7 @@ class TaskFinisherTest extends DatabaseTest {
                 .containsEntry("attempts", 1);
 
         FinishSummary current = finisher.finish(fresh.get(), all(fresh.get(), TaskResult.Kind.DELETED));
-        assertThat(current.movedToHistory()).isEqualTo(1);
+        assertThat(current.deleted()).isEqualTo(1);
         assertThat(jdbc.queryForList("SELECT id FROM file_deletion_task_history ORDER BY id", Long.class)).containsExactly(a, taken, c);
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isZero();
     }
@@ -201,21 +216,18 @@ class TaskFinisherTest extends DatabaseTest {
                     jdbc.execute("SET SESSION innodb_lock_wait_timeout = 50");
                 }
             });
-            assertThat(other.movedToHistory()).isEqualTo(1000);
+            assertThat(other.deleted()).isEqualTo(1000);
         } finally {
             release.countDown();
         }
-        assertThat(holder.get(30, java.util.concurrent.TimeUnit.SECONDS).movedToHistory()).isEqualTo(1000);
+        assertThat(holder.get(30, java.util.concurrent.TimeUnit.SECONDS).deleted()).isEqualTo(1000);
         pool.shutdown();
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history")).isEqualTo(2000);
     }
 
-    @Autowired
-    org.springframework.transaction.PlatformTransactionManager transactions;
-
-    private org.springframework.transaction.support.TransactionTemplate readCommitted() {
-        var template = new org.springframework.transaction.support.TransactionTemplate(transactions);
-        template.setIsolationLevel(org.springframework.transaction.TransactionDefinition.ISOLATION_READ_COMMITTED);
+    private TransactionTemplate readCommitted() {
+        var template = new TransactionTemplate(transactions);
+        template.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
         return template;
     }
 
@@ -225,5 +237,21 @@ class TaskFinisherTest extends DatabaseTest {
 
     private static ClaimedTask task(ClaimedBatch batch, long id) {
         return batch.tasks().stream().filter(t -> t.id() == id).findFirst().orElseThrow();
+    }
+
+    /** The real mapper, which runs {@code action} after each copy to history, before the matching delete. */
+    private FinishMapper afterCopy(Runnable action) {
+        return (FinishMapper) Proxy.newProxyInstance(FinishMapper.class.getClassLoader(), new Class<?>[] {FinishMapper.class},
+                (proxy, method, args) -> {
+                    try {
+                        Object result = method.invoke(mapper, args);
+                        if (method.getName().equals("copyOwnedToHistory")) {
+                            action.run();
+                        }
+                        return result;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 }
