@@ -123,11 +123,7 @@ class FileCleanupEndToEndTest {
 
     @DynamicPropertySource
     static void environment(DynamicPropertyRegistry registry) {
-        TestDatabase db = TestDatabase.get();
-        db.freshSchema(SCHEMA);
-        registry.add("spring.datasource.url", () -> db.jdbcUrl(SCHEMA));
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
+        TestDatabase.registerFreshSchema(registry, SCHEMA);
         if (admin == null) {
             admin = FakeXxlJobAdmin.start(TOKEN);
         }

@@ -49,11 +49,7 @@ public abstract class DatabaseTest {
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
-        TestDatabase db = TestDatabase.get();
-        db.freshSchema(SCHEMA);
-        registry.add("spring.datasource.url", () -> db.jdbcUrl(SCHEMA));
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
+        TestDatabase.registerFreshSchema(registry, SCHEMA);
         registry.add("shardsweep.storage-root", STORAGE_ROOT::toString);
     }
 

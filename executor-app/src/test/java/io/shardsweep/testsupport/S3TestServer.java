@@ -22,7 +22,6 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.MinIOContainer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -396,7 +395,7 @@ public final class S3TestServer implements AutoCloseable {
                     null, null, null));
         }
         long t0 = System.nanoTime();
-        boolean docker = dockerAvailable();
+        boolean docker = TestDatabase.dockerAvailable();
         log("Docker engine " + (docker ? "available" : "not available") + " (checked in " + millisSince(t0) + " ms)");
         if (docker) {
             try {
@@ -410,14 +409,6 @@ public final class S3TestServer implements AutoCloseable {
         return verified(startS3MockProcess());
     }
 
-    private static boolean dockerAvailable() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (Throwable t) {
-            log("Docker check failed: " + t);
-            return false;
-        }
-    }
 
     private static S3TestServer startMinio() {
         long t0 = System.nanoTime();

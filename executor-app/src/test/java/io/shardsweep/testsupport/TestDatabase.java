@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.mysql.MySQLContainer;
 
@@ -164,6 +165,18 @@ public final class TestDatabase {
         return ds;
     }
 
+    /**
+     * For a Spring test context of its own: a fresh schema {@code name} and the app's datasource
+     * properties pointing at it.
+     */
+    public static void registerFreshSchema(DynamicPropertyRegistry registry, String name) {
+        TestDatabase db = get();
+        db.freshSchema(name);
+        registry.add("spring.datasource.url", () -> db.jdbcUrl(name));
+        registry.add("spring.datasource.username", db::username);
+        registry.add("spring.datasource.password", db::password);
+    }
+
     /** {@code ss_test_} + the name lower-cased with everything outside [a-z0-9_] turned into '_'. */
     public static String schemaName(String name) {
         if (name == null || name.isBlank()) {
@@ -222,7 +235,8 @@ public final class TestDatabase {
         return verified(startEmbeddedMariaDb());
     }
 
-    private static boolean dockerAvailable() {
+    /** Whether a Docker engine answers, for Testcontainers; a failed check counts as no. */
+    static boolean dockerAvailable() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();
         } catch (Throwable t) {
