@@ -1,0 +1,43 @@
+package io.shardsweep.intake;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes a problem straight to the servlet response, for the answers given outside Spring MVC's
+ * message converters: the 401 of {@link BearerTokenCheck} (a filter) and the errors of
+ * {@link UnmappedApiErrorResolver}. The members are written in RFC 9457's order, the extension members
+ * after them, exactly as the converters write the problems of {@link IntakeExceptionHandler}.
+ */
+final class ProblemJsonWriter {
+
+    private final JsonMapper json;
+
+    ProblemJsonWriter(JsonMapper json) {
+        this.json = json;
+    }
+
+    void write(HttpServletResponse response, ProblemDetail problem) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", problem.getType().toString());
+        body.put("title", problem.getTitle());
+        body.put("status", problem.getStatus());
+        body.put("detail", problem.getDetail());
+        if (problem.getInstance() != null) {
+            body.put("instance", problem.getInstance().toString());
+        }
+        if (problem.getProperties() != null) {
+            problem.getProperties().forEach(body::putIfAbsent);
+        }
+        byte[] bytes = json.writeValueAsBytes(body);
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+}
