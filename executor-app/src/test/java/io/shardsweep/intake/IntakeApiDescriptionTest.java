@@ -216,6 +216,24 @@ class IntakeApiDescriptionTest extends IntakeHttpTest {
         assertThat(api.getSecurity()).singleElement().satisfies(s -> assertThat(s).containsOnlyKeys("bearerAuth"));
         api.getPaths().values().forEach(item -> item.readOperations()
                 .forEach(op -> assertThat(op.getSecurity()).as(op.getOperationId() + " overrides no security").isNull()));
+        // The parser accepts any word as a schema's type; OpenAPI 3.0 allows these six.
+        api.getComponents().getSchemas().forEach((name, schema) -> checkTypes(name, schema));
+    }
+
+    private static void checkTypes(String where, Schema<?> schema) {
+        if (schema == null) {
+            return;
+        }
+        if (schema.getType() != null) {
+            assertThat(schema.getType()).as("type of " + where).isIn("object", "array", "string", "integer", "number", "boolean");
+        }
+        if (schema.getProperties() != null) {
+            schema.getProperties().forEach((name, property) -> checkTypes(where + "." + name, property));
+        }
+        checkTypes(where + "[]", schema.getItems());
+        if (schema.getAllOf() != null) {
+            schema.getAllOf().forEach(part -> checkTypes(where + " (allOf)", part));
+        }
     }
 
     @Test
