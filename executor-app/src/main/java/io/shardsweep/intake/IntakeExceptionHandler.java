@@ -35,9 +35,11 @@ import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
- * Turns every failure of the intake API into an RFC 9457 {@code application/problem+json} answer whose
- * {@code detail} says what was wrong, never with more than a bounded excerpt of the request. Applies to
- * {@link TaskIntakeController} only; the rest of the application keeps Spring Boot's error handling.
+ * Turns every failure of the intake API into an RFC 9457 {@code application/problem+json} answer with
+ * its {@link ProblemType} ({@code type}, {@code title}), whose {@code detail} says what was wrong, never
+ * with more than a bounded excerpt of the request. Applies to {@link TaskIntakeController}; the errors
+ * raised under /api before a controller is chosen (404, 405) come here through
+ * {@link UnmappedApiErrorResolver}, and the rest of the application keeps Spring Boot's error handling.
  */
 @RestControllerAdvice(assignableTypes = TaskIntakeController.class)
 @ConditionalOnIntakeEnabled
