@@ -11,8 +11,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Writes a problem straight to the servlet response, for the answers given outside Spring MVC's
  * message converters: the 401 of {@link BearerTokenCheck} (a filter) and the errors of
- * {@link UnmappedApiErrorResolver}. The members are written in RFC 9457's order, the extension members
- * after them, exactly as the converters write the problems of {@link IntakeExceptionHandler}.
+ * {@link UnmappedApiErrorResolver}. Same members as the problems of {@link IntakeExceptionHandler}
+ * (extension members at the top level); only their order differs (RFC 9457's order here, the
+ * application mapper's alphabetical order there), which JSON gives no meaning.
  */
 final class ProblemJsonWriter {
 
