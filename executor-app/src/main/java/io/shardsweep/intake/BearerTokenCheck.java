@@ -10,8 +10,7 @@ import java.util.Enumeration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 
 /**
  * Checks {@code Authorization: Bearer <token>} against {@code shardsweep.intake.api-token} and answers
@@ -30,9 +29,11 @@ final class BearerTokenCheck {
     private static final String REALM = "Bearer realm=\"shardsweep-intake\"";
 
     private final byte[] expectedDigest;
+    private final ProblemJsonWriter problems;
 
-    BearerTokenCheck(String apiToken) {
+    BearerTokenCheck(String apiToken, ProblemJsonWriter problems) {
         this.expectedDigest = sha256(apiToken);
+        this.problems = problems;
     }
 
     /** True if the request carries the token; otherwise the 401 has been written and the request must stop. */
@@ -48,12 +49,11 @@ final class BearerTokenCheck {
         log.warn("intake API: refused {} {} from {}: {}", request.getMethod(), Excerpt.quoted(request.getRequestURI()),
                 request.getRemoteAddr(), failure);
         boolean missing = request.getHeader(HttpHeaders.AUTHORIZATION) == null;
-        response.setStatus(HttpStatus.UNAUTHORIZED.value());
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, missing ? REALM : REALM + ", error=\"invalid_token\"");
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        // Built by hand: the detail is one of a few fixed ASCII strings, so nothing here needs escaping.
-        response.getOutputStream().write(("{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,\"detail\":\""
-                + failure + "; send 'Authorization: Bearer <intake API token>'\"}").getBytes(StandardCharsets.US_ASCII));
+        // The detail is one of a few fixed strings: never the header, let alone the token.
+        ProblemDetail problem = ProblemType.UNAUTHORIZED.problem(failure + "; send 'Authorization: Bearer <intake API token>'");
+        problem.setInstance(IntakeExceptionHandler.instance(request));
+        problems.write(response, problem);
         return false;
     }
 

@@ -26,8 +26,19 @@ public class IntakeConfiguration {
     static final int AUTH_FILTER_ORDER = -100;
 
     @Bean
-    BearerTokenCheck intakeBearerTokenCheck(IntakeProperties properties) {
-        return new BearerTokenCheck(properties.apiToken());
+    ProblemJsonWriter intakeProblemJsonWriter(JsonMapper jsonMapper) {
+        return new ProblemJsonWriter(jsonMapper);
+    }
+
+    @Bean
+    BearerTokenCheck intakeBearerTokenCheck(IntakeProperties properties, ProblemJsonWriter problems) {
+        return new BearerTokenCheck(properties.apiToken(), problems);
+    }
+
+    /** The 404 of an unknown path and the 405 of a wrong method under /api, as intake problems. */
+    @Bean
+    UnmappedApiErrorResolver intakeUnmappedApiErrorResolver(IntakeExceptionHandler problems, ProblemJsonWriter writer) {
+        return new UnmappedApiErrorResolver(problems, writer);
     }
 
     @Bean

@@ -12,16 +12,22 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.NoHandlerFoundException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamReadException;
@@ -29,9 +35,11 @@ import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
- * Turns every failure of the intake API into an RFC 9457 {@code application/problem+json} answer whose
- * {@code detail} says what was wrong, never with more than a bounded excerpt of the request. Applies to
- * {@link TaskIntakeController} only; the rest of the application keeps Spring Boot's error handling.
+ * Turns every failure of the intake API into an RFC 9457 {@code application/problem+json} answer with
+ * its {@link ProblemType} ({@code type}, {@code title}), whose {@code detail} says what was wrong, never
+ * with more than a bounded excerpt of the request. Applies to {@link TaskIntakeController}; the errors
+ * raised under /api before a controller is chosen (404, 405) come here through
+ * {@link UnmappedApiErrorResolver}, and the rest of the application keeps Spring Boot's error handling.
  */
 @RestControllerAdvice(assignableTypes = TaskIntakeController.class)
 @ConditionalOnIntakeEnabled
@@ -44,7 +52,7 @@ public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> invalid(InvalidRequestException e, HttpServletRequest request) {
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, e.getMessage(), request);
+        ProblemDetail problem = problem(ProblemType.INVALID_REQUEST, e.getMessage(), request);
         List<Violation> violations = e.violations();
         problem.setProperty("errors", violations.subList(0, Math.min(violations.size(), MAX_LISTED_VIOLATIONS)));
         if (violations.size() > MAX_LISTED_VIOLATIONS) {
@@ -55,17 +63,17 @@ public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> tooLarge(RequestTooLargeException e, HttpServletRequest request) {
-        return ResponseEntity.of(problem(HttpStatus.CONTENT_TOO_LARGE, e.getMessage(), request)).build();
+        return ResponseEntity.of(problem(ProblemType.REQUEST_TOO_LARGE, e.getMessage(), request)).build();
     }
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> notFound(TaskNotFoundException e, HttpServletRequest request) {
-        return ResponseEntity.of(problem(HttpStatus.NOT_FOUND, e.getMessage(), request)).build();
+        return ResponseEntity.of(problem(ProblemType.TASK_NOT_FOUND, e.getMessage(), request)).build();
     }
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> notDead(TaskNotDeadException e, HttpServletRequest request) {
-        ProblemDetail problem = problem(HttpStatus.CONFLICT, e.getMessage(), request);
+        ProblemDetail problem = problem(ProblemType.TASK_NOT_DEAD, e.getMessage(), request);
         problem.setProperty("state", e.state());
         return ResponseEntity.of(problem).build();
     }
@@ -75,13 +83,13 @@ public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> databaseBusy(DataAccessException e, HttpServletRequest request) {
         log.warn("intake API: database busy or unavailable, answered 503: {}", e.toString());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
-                .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "the database is busy or unavailable; nothing was changed, retry later", request));
+                .body(problem(ProblemType.UNAVAILABLE, "the database is busy or unavailable; nothing was changed, retry later", request));
     }
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> databaseError(DataAccessException e, HttpServletRequest request) {
         log.error("intake API: database error, answered 500", e);
-        return ResponseEntity.of(problem(HttpStatus.INTERNAL_SERVER_ERROR,
+        return ResponseEntity.of(problem(ProblemType.INTERNAL_ERROR,
                 "database error; nothing was changed. The executor's log has the cause", request)).build();
     }
 
@@ -89,7 +97,7 @@ public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<ProblemDetail> unexpected(RuntimeException e, HttpServletRequest request) {
         log.error("intake API: unexpected failure, answered 500", e);
-        return ResponseEntity.of(problem(HttpStatus.INTERNAL_SERVER_ERROR,
+        return ResponseEntity.of(problem(ProblemType.INTERNAL_ERROR,
                 "unexpected error; the executor's log has the cause", request)).build();
     }
 
@@ -113,17 +121,75 @@ public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
         return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
 
-    /** Every answer from the base class passes here: bound what it may echo (a Content-Type, a parameter, the path). */
+    /** A path of /api where nothing is mapped; the default detail would echo the path (it is in {@code instance}, bounded). */
+    @Override
+    protected ResponseEntity<Object> handleNoResourceFoundException(NoResourceFoundException ex, HttpHeaders headers,
+                                                                    HttpStatusCode status, WebRequest request) {
+        return handleExceptionInternal(ex, noEndpoint(), headers, status, request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleNoHandlerFoundException(NoHandlerFoundException ex, HttpHeaders headers,
+                                                                   HttpStatusCode status, WebRequest request) {
+        return handleExceptionInternal(ex, noEndpoint(), headers, status, request);
+    }
+
+    private static ProblemDetail noEndpoint() {
+        return ProblemType.ENDPOINT_NOT_FOUND.problem("the intake API has no endpoint at this path; docs/intake-api.md lists them");
+    }
+
+    /** Spring keeps its Allow header; the detail names the method only as a bounded excerpt. */
+    @Override
+    protected ResponseEntity<Object> handleHttpRequestMethodNotSupported(HttpRequestMethodNotSupportedException ex, HttpHeaders headers,
+                                                                         HttpStatusCode status, WebRequest request) {
+        ResponseEntity<Object> answer = super.handleHttpRequestMethodNotSupported(ex, headers, status, request);
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            String allowed = ex.getSupportedHttpMethods() == null ? "" : ex.getSupportedHttpMethods().stream()
+                    .map(HttpMethod::name).sorted().collect(Collectors.joining(", ", "; allowed: ", ""));
+            problem.setDetail("method " + Excerpt.quoted(ex.getMethod()) + " is not allowed at this path" + allowed);
+        }
+        return answer;
+    }
+
+    /** The default detail echoes the whole Content-Type header. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotSupported(HttpMediaTypeNotSupportedException ex, HttpHeaders headers,
+                                                                     HttpStatusCode status, WebRequest request) {
+        ResponseEntity<Object> answer = super.handleHttpMediaTypeNotSupported(ex, headers, status, request);
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            String sent = ex.getContentType() == null ? "no Content-Type" : "Content-Type " + Excerpt.quoted(ex.getContentType().toString());
+            problem.setDetail(sent + " is not supported; send the body as application/json");
+        }
+        return answer;
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMediaTypeNotAcceptable(HttpMediaTypeNotAcceptableException ex, HttpHeaders headers,
+                                                                      HttpStatusCode status, WebRequest request) {
+        ResponseEntity<Object> answer = super.handleHttpMediaTypeNotAcceptable(ex, headers, status, request);
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            problem.setDetail("the Accept header allows nothing this endpoint answers with; accept application/json");
+        }
+        return answer;
+    }
+
+    /**
+     * Every answer from the base class passes here: give it the ShardSweep problem type for its status,
+     * and bound what it may echo (a parameter, the path). The body is often null here (Spring builds it
+     * from the exception in the base method), so the problem is typed once it exists.
+     */
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
                                                              HttpStatusCode statusCode, WebRequest request) {
-        if (body instanceof ProblemDetail problem) {
+        ResponseEntity<Object> answer = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (answer != null && answer.getBody() instanceof ProblemDetail problem) {
+            ProblemType.forSpringStatus(answer.getStatusCode()).stamp(problem);
             problem.setDetail(Excerpt.clean(problem.getDetail(), MAX_DETAIL_CHARS));
             if (request instanceof ServletWebRequest servlet) {
                 problem.setInstance(instance(servlet.getRequest()));
             }
         }
-        return super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        return answer;
     }
 
     static String unreadable(HttpMessageNotReadableException ex) {
@@ -198,8 +264,8 @@ public class IntakeExceptionHandler extends ResponseEntityExceptionHandler {
         return "an object";
     }
 
-    private static ProblemDetail problem(HttpStatus status, String detail, HttpServletRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, Excerpt.clean(detail, MAX_DETAIL_CHARS));
+    private static ProblemDetail problem(ProblemType type, String detail, HttpServletRequest request) {
+        ProblemDetail problem = type.problem(Excerpt.clean(detail, MAX_DETAIL_CHARS));
         problem.setInstance(instance(request));
         return problem;
     }
