@@ -48,8 +48,10 @@ public final class S3Backend implements StorageBackend {
     private final Set<String> buckets;
     private final int keysPerRequest;
     private final ExecutorService requestPool;
+    private final S3RequestMetrics metrics;
 
-    public S3Backend(S3Client client, List<String> buckets, int keysPerRequest, ExecutorService requestPool) {
+    public S3Backend(S3Client client, List<String> buckets, int keysPerRequest, ExecutorService requestPool,
+                     S3RequestMetrics metrics) {
         if (keysPerRequest < 1 || keysPerRequest > S3Properties.MAX_KEYS_PER_REQUEST) {
             throw new IllegalArgumentException("keys per request must be 1.." + S3Properties.MAX_KEYS_PER_REQUEST + ", got " + keysPerRequest);
         }
@@ -57,6 +59,7 @@ public final class S3Backend implements StorageBackend {
         this.buckets = Set.copyOf(buckets);
         this.keysPerRequest = keysPerRequest;
         this.requestPool = requestPool;
+        this.metrics = metrics;
     }
 
     @Override
@@ -155,22 +158,27 @@ public final class S3Backend implements StorageBackend {
             Set<String> keys = new LinkedHashSet<>(rowsByKey.keySet());
             List<ObjectIdentifier> objects = keys.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
             DeleteObjectsResponse response;
+            metrics.requestSent(objects.size());
             try {
                 // quiet=false: every key must come back as Deleted or as an error; one in neither list is not a success.
                 response = client.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(objects).quiet(false)));
             } catch (ApiCallTimeoutException e) {
+                metrics.requestFailed("timeout");
                 failAll(rowsByKey, "S3 DeleteObjects on bucket " + bucket + " timed out (shardsweep.s3.request-timeout); outcome unknown, retried");
                 return;
             } catch (S3Exception e) {
                 String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+                metrics.requestFailed(code == null ? "http" + e.statusCode() : code);
                 failAll(rowsByKey, "S3 DeleteObjects on bucket " + bucket + " failed: " + (code == null ? "HTTP" : code)
                         + " (HTTP " + e.statusCode() + "); outcome unknown, retried");
                 return;
             } catch (SdkException e) {
+                metrics.requestFailed("client");
                 failAll(rowsByKey, "S3 DeleteObjects on bucket " + bucket + " failed: " + e.getClass().getSimpleName() + ": "
                         + StoragePath.excerpt(e.getMessage()) + "; outcome unknown, retried");
                 return;
             }
+            metrics.requestSucceeded();
             for (DeletedObject deleted : response.deleted()) {
                 List<PendingDeletion> rows = rowsByKey.remove(deleted.key());
                 if (rows != null) {
@@ -180,6 +188,7 @@ public final class S3Backend implements StorageBackend {
             for (S3Error error : response.errors()) {
                 List<PendingDeletion> rows = rowsByKey.remove(error.key());
                 if (rows != null) {
+                    metrics.error(error.code());
                     String reason = "S3 " + error.code() + ": " + StoragePath.excerpt(error.message());
                     for (PendingDeletion row : rows) {
                         log.info("Task {} not deleted: {}", row.task().id(), reason);

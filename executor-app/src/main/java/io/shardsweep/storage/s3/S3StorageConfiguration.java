@@ -1,5 +1,6 @@
 package io.shardsweep.storage.s3;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -35,12 +36,13 @@ public class S3StorageConfiguration {
      * with its retries, and the Apache client aborts a socket when its thread is interrupted.
      */
     @Bean(destroyMethod = "close")
-    S3Client s3Client(S3Properties s3) {
+    S3Client s3Client(S3Properties s3, S3RequestMetrics metrics) {
         S3ClientBuilder builder = S3Client.builder()
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())
                 .forcePathStyle(s3.pathStyleAccess())
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(s3.concurrentRequests()))
                 .overrideConfiguration(o -> o.apiCallTimeout(s3.requestTimeout())
+                        .addExecutionInterceptor(metrics.throttleCounter())
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(s3.retries() + 1).build()));
         if (s3.endpointUri() != null) {
             builder.endpointOverride(s3.endpointUri());
@@ -74,7 +76,13 @@ public class S3StorageConfiguration {
     }
 
     @Bean
-    S3Backend s3Backend(S3Client client, S3Properties s3, @Qualifier("s3RequestPool") ExecutorService requestPool) {
-        return new S3Backend(client, s3.buckets(), s3.keysPerRequest(), requestPool);
+    S3RequestMetrics s3RequestMetrics(MeterRegistry registry) {
+        return new S3RequestMetrics(registry);
+    }
+
+    @Bean
+    S3Backend s3Backend(S3Client client, S3Properties s3, @Qualifier("s3RequestPool") ExecutorService requestPool,
+                        S3RequestMetrics metrics) {
+        return new S3Backend(client, s3.buckets(), s3.keysPerRequest(), requestPool, metrics);
     }
 }

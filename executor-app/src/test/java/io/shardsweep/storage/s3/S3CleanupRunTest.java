@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.shardsweep.ShardSweepApplication;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.intake.EnqueueRequest;
@@ -79,6 +80,8 @@ class S3CleanupRunTest {
     TaskIntake intake;
     @Autowired
     StorageBackend storage;
+    @Autowired
+    MeterRegistry meters;
 
     private final S3Client s3 = SERVER.newClient();
 
@@ -123,6 +126,10 @@ class S3CleanupRunTest {
             enqueue(MEDIA + "/img/m" + i + ".jpg");
         }
 
+        double okBefore = counter("shardsweep.s3.requests", "outcome", "ok");
+        long requestsBefore = meters.get("shardsweep.s3.keys.per.request").summary().count();
+        double keysBefore = meters.get("shardsweep.s3.keys.per.request").summary().totalAmount();
+
         RunSummary first = runner.run(new ShardAssignment(0, 2), RUN, RunLog.NONE);
         RunSummary second = runner.run(new ShardAssignment(1, 2), RUN, RunLog.NONE);
 
@@ -135,6 +142,10 @@ class S3CleanupRunTest {
             assertThat(exists(VIDEO, "2026/12/v" + i + ".mp4")).isFalse();
             assertThat(exists(MEDIA, "img/m" + i + ".jpg")).isFalse();
         }
+        // 10 rows per shard, by bucket in requests of at most 3 keys: 4 requests per shard however the buckets fall
+        assertThat(counter("shardsweep.s3.requests", "outcome", "ok") - okBefore).isEqualTo(8);
+        assertThat(meters.get("shardsweep.s3.keys.per.request").summary().count() - requestsBefore).isEqualTo(8);
+        assertThat(meters.get("shardsweep.s3.keys.per.request").summary().totalAmount() - keysBefore).isEqualTo(20);
     }
 
     @Test
@@ -215,6 +226,7 @@ class S3CleanupRunTest {
         }
         long stuck = enqueue(VIDEO + "/stuck.mp4");
 
+        double errorsBefore = counter("shardsweep.s3.errors", "code", "InternalError");
         RunSummary summary;
         try (AutoCloseable refusal = SERVER.refuseDeletionOf(VIDEO, "stuck.mp4")) {
             summary = runner.run(ShardAssignment.ALL, RUN, RunLog.NONE);
@@ -231,6 +243,7 @@ class S3CleanupRunTest {
             assertThat(exists(VIDEO, "free" + i + ".mp4")).isFalse();
         }
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id = ?", stuck)).isZero();
+        assertThat(counter("shardsweep.s3.errors", "code", "InternalError") - errorsBefore).as("one per attempt").isEqualTo(2);
     }
 
     @Test
@@ -239,6 +252,8 @@ class S3CleanupRunTest {
         enqueue(VIDEO + "/fine.mp4");
         long a = enqueue(MISSING + "/a.mp4");
         long b = enqueue(MISSING + "/b.mp4");
+        double failedBefore = counter("shardsweep.s3.requests", "outcome", "failed");
+        double noSuchBucketBefore = counter("shardsweep.s3.errors", "code", "NoSuchBucket");
 
         RunSummary summary = runner.run(ShardAssignment.ALL, RUN, RunLog.NONE);
 
@@ -252,6 +267,9 @@ class S3CleanupRunTest {
         }
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task_history WHERE id IN (?, ?)", a, b)).isZero();
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS'")).isZero();
+        double failedRequests = counter("shardsweep.s3.requests", "outcome", "failed") - failedBefore;
+        assertThat(failedRequests).isPositive();
+        assertThat(counter("shardsweep.s3.errors", "code", "NoSuchBucket") - noSuchBucketBefore).isEqualTo(failedRequests);
     }
 
     @Test
@@ -290,7 +308,13 @@ class S3CleanupRunTest {
                     + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
         }
         assertThat(lines).as("the check saw the SDK's own debug lines").anyMatch(l -> l.contains("DeleteObjects") || l.contains("Sending Request"));
-        assertThat(lines).noneMatch(l -> l.contains(SERVER.secretAccessKey()));
+        // a boolean, so that a failure does not print the secret into the report
+        assertThat(lines.stream().anyMatch(l -> l.contains(SERVER.secretAccessKey()))).as("a log line holds the secret key").isFalse();
+    }
+
+    private double counter(String name, String tag, String value) {
+        var counter = meters.find(name).tag(tag, value).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private void put(String bucket, String key) {
