@@ -1,7 +1,6 @@
 package io.shardsweep.config;
 
 import io.shardsweep.claim.InstanceIdentity;
-import io.shardsweep.delete.ConfinedFileDeleter;
 import io.shardsweep.executor.ShardSweepXxlJobExecutor;
 import io.shardsweep.job.FileCleanupJobHandler;
 import io.shardsweep.job.StaleTaskCompensationJobHandler;
@@ -17,8 +16,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -36,8 +33,6 @@ import org.springframework.transaction.TransactionSystemException;
 @EnableConfigurationProperties({ShardSweepProperties.class, XxlJobProperties.class})
 public class ExecutorConfiguration {
 
-    private static final Logger log = LoggerFactory.getLogger(ExecutorConfiguration.class);
-
     @Bean
     @ConditionalOnMissingBean
     Clock clock() {
@@ -50,17 +45,6 @@ public class ExecutorConfiguration {
             return new InstanceIdentity(properties.instanceId());
         }
         return new InstanceIdentity(hostName() + ":" + xxlJob.executor().port() + "#" + ManagementFactory.getRuntimeMXBean().getPid());
-    }
-
-    /** The only place files are deleted; its start-up line names the directory it was given. */
-    @Bean
-    ConfinedFileDeleter fileDeleter(ShardSweepProperties properties) {
-        ConfinedFileDeleter deleter = new ConfinedFileDeleter(properties.storageRootPath());
-        log.info("storage root: {} (deleting with {})", deleter.root(), deleter.mechanism());
-        if (deleter.fallbackReason() != null) {
-            log.warn("storage root: using the portable deletion walk: {}", deleter.fallbackReason());
-        }
-        return deleter;
     }
 
     /**

@@ -107,7 +107,7 @@ public final class StoragePath {
      * A quoted, bounded, control-character-free rendering of {@code s} for exception messages, so a
      * hostile row can neither flood the logs nor forge log lines.
      */
-    static String excerpt(String s) {
+    public static String excerpt(String s) {
         if (s == null) {
             return "null";
         }
@@ -132,7 +132,7 @@ public final class StoragePath {
         return new PathRefusedException("Refused storage path " + excerpt(raw) + ": it " + reason);
     }
 
-    private static boolean hasUnpairedSurrogate(String s) {
+    public static boolean hasUnpairedSurrogate(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {

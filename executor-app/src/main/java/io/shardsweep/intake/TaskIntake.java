@@ -1,5 +1,6 @@
 package io.shardsweep.intake;
 
+import io.shardsweep.storage.StorageBackend;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shardsweep.IdChunks;
@@ -73,9 +74,13 @@ public class TaskIntake {
             .timeout(RETRY_TIMEOUT)
             .build());
     private final IntakeProperties properties;
+    /** Whose path grammar a task must follow: the same one the executor deletes by. */
+    private final StorageBackend storage;
 
-    public TaskIntake(IntakeMapper mapper, PlatformTransactionManager transactionManager, IntakeProperties properties) {
+    public TaskIntake(IntakeMapper mapper, PlatformTransactionManager transactionManager, IntakeProperties properties,
+                      StorageBackend storage) {
         this.mapper = mapper;
+        this.storage = storage;
         this.properties = properties;
         this.transaction = new TransactionTemplate(transactionManager);
         // The claim and the finisher run under READ COMMITTED; each read below must see the latest commit.
@@ -118,7 +123,7 @@ public class TaskIntake {
      * @throws InvalidRequestException if the task breaks a rule; nothing is stored
      */
     public Enqueued enqueue(EnqueueRequest request) {
-        NewTask task = TaskValidator.validate(request);
+        NewTask task = TaskValidator.validate(request, storage);
         Enqueued enqueued = inTransaction(() -> {
             Stored stored = store(task);
             return stored.existing != null ? new Enqueued(Result.EXISTING, stored.existing)
@@ -143,7 +148,7 @@ public class TaskIntake {
             throw new RequestTooLargeException("the batch has " + requests.size() + " tasks, more than shardsweep.intake.max-batch-size ("
                     + properties.maxBatchSize() + "); split it, nothing was enqueued");
         }
-        List<NewTask> tasks = TaskValidator.validateAll(requests);
+        List<NewTask> tasks = TaskValidator.validateAll(requests, storage);
         BatchResult result = inTransaction(() -> {
             List<Stored> stored = new ArrayList<>(tasks.size());
             List<Long> createdIds = new ArrayList<>();

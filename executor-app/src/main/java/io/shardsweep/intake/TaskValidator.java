@@ -2,6 +2,7 @@ package io.shardsweep.intake;
 
 import io.shardsweep.delete.PathRefusedException;
 import io.shardsweep.delete.StoragePath;
+import io.shardsweep.storage.StorageBackend;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /**
  * The intake's rules for a task, checked before anything touches the database. The path rules are the
- * executor's own ({@link StoragePath#parse}), so a task accepted here is never refused later for its
+ * executor's own (the backend's {@link StorageBackend#checkPath}: {@link StoragePath#parse} for files, the
+ * {@code <bucket>/<key>} grammar for S3), so a task accepted here is never refused later for its
  * syntax; the other limits are the columns' (a value that does not fit is refused, never cut).
  */
 final class TaskValidator {
@@ -33,12 +35,12 @@ final class TaskValidator {
     }
 
     /** @throws InvalidRequestException listing every rule the task breaks */
-    static NewTask validate(EnqueueRequest request) {
+    static NewTask validate(EnqueueRequest request, StorageBackend storage) {
         if (request == null) {
             throw new InvalidRequestException(new Violation(null, "body", "the body must be a JSON object with at least filePath"));
         }
         List<Violation> violations = new ArrayList<>();
-        NewTask task = check(null, request, violations);
+        NewTask task = check(null, request, violations, storage);
         if (!violations.isEmpty()) {
             throw new InvalidRequestException(summary(violations), violations);
         }
@@ -51,7 +53,7 @@ final class TaskValidator {
      *
      * @throws InvalidRequestException listing every violation, by index
      */
-    static List<NewTask> validateAll(List<EnqueueRequest> requests) {
+    static List<NewTask> validateAll(List<EnqueueRequest> requests, StorageBackend storage) {
         List<Violation> violations = new ArrayList<>();
         List<NewTask> tasks = new ArrayList<>(requests.size());
         Map<String, Integer> keys = new HashMap<>();
@@ -61,7 +63,7 @@ final class TaskValidator {
                 violations.add(new Violation(i, "task", "is null; every task must be a JSON object"));
                 continue;
             }
-            NewTask task = check(i, request, violations);
+            NewTask task = check(i, request, violations, storage);
             if (task != null && task.businessKey() != null) {
                 Integer first = keys.putIfAbsent(task.businessKey(), i);
                 if (first != null) {
@@ -91,14 +93,14 @@ final class TaskValidator {
         return key;
     }
 
-    private static NewTask check(Integer index, EnqueueRequest request, List<Violation> violations) {
+    private static NewTask check(Integer index, EnqueueRequest request, List<Violation> violations, StorageBackend storage) {
         int before = violations.size();
         String path = request.filePath();
         if (path == null) {
-            violations.add(new Violation(index, "filePath", "is required: a path relative to the storage root"));
+            violations.add(new Violation(index, "filePath", "is required: " + storage.pathDescription()));
         } else {
             try {
-                StoragePath.parse(path);
+                storage.checkPath(path);
                 if (path.codePointCount(0, path.length()) > MAX_FILE_PATH_CHARS) {
                     violations.add(new Violation(index, "filePath", "is longer than " + MAX_FILE_PATH_CHARS
                             + " characters, the size of the file_path column (" + path.length() + " chars)"));

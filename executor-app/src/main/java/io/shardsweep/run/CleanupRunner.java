@@ -5,10 +5,12 @@ import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.delete.FileDeleter;
 import io.shardsweep.history.FinishSummary;
 import io.shardsweep.history.TaskFinisher;
 import io.shardsweep.history.TaskResult;
+import io.shardsweep.storage.PendingDeletion;
+import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.storage.StorageClosedException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -29,8 +29,8 @@ import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Service;
 
 /**
- * Owns one cleanup run of one shard: claim a batch, delete its files concurrently on the bounded
- * pool, finish the rows, repeat until the shard is drained, the time budget is spent, or the run is
+ * Owns one cleanup run of one shard: claim a batch, hand it to the storage backend (files on the
+ * bounded pool, or objects in batch requests), finish the rows, repeat until the shard is drained, the time budget is spent, or the run is
  * interrupted. A drained run then sweeps: the same loop, claiming rows of other shards that have been
  * due for longer than {@link RunParameters#sweepAfter()}, until none is left. Whatever ends it, no row
  * it claimed is left IN_PROGRESS when it returns: unstarted rows are released, in-flight ones are
@@ -45,23 +45,20 @@ public class CleanupRunner {
     private final TaskClaimer claimer;
     private final TaskFinisher finisher;
     private final LeaseKeeper leases;
-    private final FileDeleter deleter;
-    private final ExecutorService deletePool;
+    private final StorageBackend storage;
     private final RetryTemplate databaseRetry;
     private final RunRegistry registry;
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
 
-    public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, FileDeleter deleter,
-                         @Qualifier("deletePool") ExecutorService deletePool,
+    public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, StorageBackend storage,
                          @Qualifier("databaseRetry") RetryTemplate databaseRetry,
                          RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties) {
         this.claimer = claimer;
         this.finisher = finisher;
         this.leases = leases;
-        this.deleter = deleter;
-        this.deletePool = deletePool;
+        this.storage = storage;
         this.databaseRetry = databaseRetry;
         this.registry = registry;
         this.events = events;
@@ -190,8 +187,19 @@ public class CleanupRunner {
             }
             leases.track(batch);
             try {
-                List<DeletionJob> jobs = batch.tasks().stream().map(task -> new DeletionJob(task, deleter)).toList();
-                StopReason stop = leaseExpiring(batch.token()) ? StopReason.LEASE_EXPIRING : submitAll(jobs);
+                List<PendingDeletion> jobs;
+                StopReason stop = null;
+                if (leaseExpiring(batch.token())) {
+                    jobs = batch.tasks().stream().map(PendingDeletion::new).toList(); // never started: released
+                    stop = StopReason.LEASE_EXPIRING;
+                } else {
+                    try {
+                        jobs = storage.start(batch.tasks());
+                    } catch (StorageClosedException e) {
+                        jobs = e.pending(); // the backend is shutting down with the application
+                        stop = StopReason.INTERRUPTED;
+                    }
+                }
                 if (stop == null) {
                     stop = awaitAll(jobs, batch.token());
                 }
@@ -218,20 +226,9 @@ public class CleanupRunner {
                     .collect(Collectors.joining(", "));
         }
 
-        private StopReason submitAll(List<DeletionJob> jobs) {
-            for (DeletionJob job : jobs) {
-                try {
-                    deletePool.execute(job);
-                } catch (RejectedExecutionException e) {
-                    return StopReason.INTERRUPTED; // the pool is shutting down with the application
-                }
-            }
-            return null;
-        }
-
         /** Waits for the batch, looking up regularly for the deadline, for shutdown and for the claim's lease. */
-        private StopReason awaitAll(List<DeletionJob> jobs, String token) {
-            for (DeletionJob job : jobs) {
+        private StopReason awaitAll(List<PendingDeletion> jobs, String token) {
+            for (PendingDeletion job : jobs) {
                 while (!job.isDone()) {
                     Duration left = Duration.between(clock.instant(), deadline);
                     if (left.isNegative() || left.isZero()) {
@@ -268,12 +265,12 @@ public class CleanupRunner {
         }
 
         /** Nothing new starts; what is under way gets the in-flight grace to end. */
-        private List<TaskResult> stopAndCollect(List<DeletionJob> jobs) {
-            jobs.forEach(DeletionJob::skipIfNotStarted);
+        private List<TaskResult> stopAndCollect(List<PendingDeletion> jobs) {
+            jobs.forEach(PendingDeletion::skipIfNotStarted);
             Duration grace = properties.inFlightGrace();
             Instant graceEnd = clock.instant().plus(grace);
             boolean interruptedAgain = false;
-            for (DeletionJob job : jobs) {
+            for (PendingDeletion job : jobs) {
                 if (job.isDone() || interruptedAgain) {
                     continue;
                 }
@@ -291,7 +288,7 @@ public class CleanupRunner {
             return collect(jobs, grace);
         }
 
-        private List<TaskResult> collect(List<DeletionJob> jobs, Duration grace) {
+        private List<TaskResult> collect(List<PendingDeletion> jobs, Duration grace) {
             return jobs.stream().map(job -> job.resultOrAbandoned(grace)).toList();
         }
 

@@ -4,7 +4,8 @@ import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.delete.PathRefusedException;
-import io.shardsweep.delete.StoragePath;
+import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.storage.UnreadablePath;
 import org.springframework.stereotype.Service;
 
 /** Reports what a cleanup run of a shard would claim and delete, and changes nothing. */
@@ -14,9 +15,11 @@ public class DryRun {
     static final int SAMPLE = 20;
 
     private final TaskClaimer claimer;
+    private final StorageBackend storage;
 
-    public DryRun(TaskClaimer claimer) {
+    public DryRun(TaskClaimer claimer, StorageBackend storage) {
         this.claimer = claimer;
+        this.storage = storage;
     }
 
     public String report(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
@@ -37,13 +40,13 @@ public class DryRun {
                 + preview.sample().size() + " would be refused; nothing changed";
     }
 
-    /** Why a run would refuse the row's path, as DeletionJob and the path rules say; null if it would not. */
-    private static String refusal(ClaimedTask task) {
+    /** Why a run would refuse the row's path, as the backend's path rules say; null if it would not. */
+    private String refusal(ClaimedTask task) {
         if (!task.filePath().isValidUtf8()) {
-            return DeletionJob.refusalOfUnreadablePath(task);
+            return UnreadablePath.refusal(task);
         }
         try {
-            StoragePath.parse(task.filePath().text());
+            storage.checkPath(task.filePath().text());
             return null;
         } catch (PathRefusedException e) {
             return e.getMessage();

@@ -4,6 +4,8 @@ import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.config.XxlJobProperties;
 import io.shardsweep.executor.ShardSweepXxlJobExecutor;
 import io.shardsweep.intake.IntakeProperties;
+import io.shardsweep.storage.StorageProperties;
+import io.shardsweep.storage.s3.S3Properties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.bind.Bindable;
@@ -26,7 +28,8 @@ import org.springframework.web.context.WebApplicationContext;
  * placeholder) and before the refresh, binds with Boot's own {@link Binder}, and lets its
  * {@code BindException} through to {@link InvalidSettingsFailureAnalyzer}.
  *
- * <p>Each record is checked under the condition it is used under: the intake API's settings while it
+ * <p>Each record is checked under the condition it is used under: the storage root and the S3
+ * settings under their {@code shardsweep.storage.type}, the intake API's settings while it
  * is enabled in a web application ({@code ConditionalOnIntakeEnabled}), the access-token policy while
  * the XXL-JOB executor is enabled.
  */
@@ -36,7 +39,17 @@ public class SettingsCheck implements ApplicationContextInitializer<Configurable
     public void initialize(ConfigurableApplicationContext context) {
         Binder binder = Binder.get(context.getEnvironment());
         ShardSweepProperties shardSweep = binder.bindOrCreate("shardsweep", Bindable.of(ShardSweepProperties.class));
-        requireDirectory(shardSweep.storageRootPath());
+        StorageProperties storage = binder.bindOrCreate("shardsweep.storage", Bindable.of(StorageProperties.class));
+        if (storage.type() == StorageProperties.Type.FILESYSTEM) {
+            requireDirectory(shardSweep.storageRootPath());
+        } else {
+            S3Properties s3 = binder.bindOrCreate("shardsweep.s3", Bindable.of(S3Properties.class));
+            try {
+                s3.requireWithinGrace(shardSweep.inFlightGrace());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingsException(e.getMessage(), e);
+            }
+        }
         XxlJobProperties xxlJob = binder.bindOrCreate("xxl.job", Bindable.of(XxlJobProperties.class));
         if (context instanceof WebApplicationContext
                 && context.getEnvironment().getProperty("shardsweep.intake.enabled", Boolean.class, true)) {

@@ -352,7 +352,8 @@ class ThroughputBenchmark extends DatabaseTest {
         TimedClaimer claimer = new TimedClaimer(claimerBean, claimMapper, clock, properties, identity, shardOfToken);
         TimedFinisher finisher = new TimedFinisher(finisherBean, finishMapper, clock, properties, transactions, shardOfToken);
         TimedDeleter deleter = new TimedDeleter(confinedDeleter);
-        CleanupRunner runner = new CleanupRunner(claimer, finisher, leases, deleter, deletePool, databaseRetry, registry,
+        CleanupRunner runner = new CleanupRunner(claimer, finisher, leases,
+                new io.shardsweep.storage.filesystem.FileSystemBackend(deleter, deletePool), databaseRetry, registry,
                 events, clock, properties);
         RunParameters parameters = new RunParameters(BATCH, Duration.ofHours(1), false);
         {

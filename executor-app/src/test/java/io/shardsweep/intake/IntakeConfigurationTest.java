@@ -3,8 +3,12 @@ package io.shardsweep.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
+import io.shardsweep.delete.FileDeleter;
+import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.storage.filesystem.FileSystemBackend;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -80,7 +84,7 @@ class IntakeConfigurationTest {
         });
     }
 
-    /** What the application context gives TaskIntake (a mapper, a transaction manager); unused here. */
+    /** What the application context gives TaskIntake (a mapper, a transaction manager, the storage backend); unused here. */
     @Configuration(proxyBeanMethods = false)
     static class Collaborators {
         @Bean
@@ -91,6 +95,11 @@ class IntakeConfigurationTest {
         @Bean
         PlatformTransactionManager transactionManager() {
             return mock(PlatformTransactionManager.class);
+        }
+
+        @Bean
+        StorageBackend storageBackend() {
+            return new FileSystemBackend(mock(FileDeleter.class), mock(ExecutorService.class));
         }
     }
 }

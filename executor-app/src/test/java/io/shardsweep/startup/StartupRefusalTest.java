@@ -88,7 +88,17 @@ class StartupRefusalTest {
                         "shardsweep.storage-root", null),
                 Arguments.of("a shardsweep.storage-root that does not exist",
                         List.of("--shardsweep.storage-root=" + storage.resolve("missing")),
-                        "shardsweep.storage-root (" + storage.resolve("missing") + ") is not an existing directory", null));
+                        "shardsweep.storage-root (" + storage.resolve("missing") + ") is not an existing directory", null),
+                Arguments.of("shardsweep.storage.type=nfs", List.of("--shardsweep.storage.type=nfs"),
+                        "shardsweep.storage.type", null),
+                Arguments.of("shardsweep.storage.type=s3 without shardsweep.s3.buckets", List.of("--shardsweep.storage.type=s3"),
+                        "shardsweep.s3.buckets is required with shardsweep.storage.type=s3", null),
+                Arguments.of("an S3 endpoint over plain http to a remote host",
+                        List.of("--shardsweep.storage.type=s3", "--shardsweep.s3.buckets=video", "--shardsweep.s3.endpoint=http://minio.example:9000"),
+                        "shardsweep.s3.endpoint uses plain http to a host that is not loopback", null),
+                Arguments.of("shardsweep.s3.request-timeout above shardsweep.in-flight-grace",
+                        List.of("--shardsweep.storage.type=s3", "--shardsweep.s3.buckets=video", "--shardsweep.s3.request-timeout=1m"),
+                        "shardsweep.s3.request-timeout (PT1M) exceeds shardsweep.in-flight-grace (PT30S)", null));
     }
 
     @ParameterizedTest(name = "{0}")

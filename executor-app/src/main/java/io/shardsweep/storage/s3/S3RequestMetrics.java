@@ -1,0 +1,68 @@
+package io.shardsweep.storage.s3;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+
+/**
+ * The S3 backend's meters, exposed at {@code /actuator/prometheus} beside ShardSweep's others:
+ * <ul>
+ *   <li>{@code shardsweep_s3_requests_total{outcome}}: DeleteObjects calls, {@code ok} or {@code failed} (after the SDK's retries)</li>
+ *   <li>{@code shardsweep_s3_errors_total{code}}: per-key errors and failed calls by S3 error code, or {@code timeout} /
+ *   {@code client} (no answer: refused connection, reset, aborted)</li>
+ *   <li>{@code shardsweep_s3_throttles_total}: HTTP attempts answered 503 (SlowDown), retried ones included</li>
+ *   <li>{@code shardsweep_s3_keys_per_request}: keys in each DeleteObjects call</li>
+ * </ul>
+ * Error codes come from the server; only the ones S3 defines are expected, and they are few.
+ */
+public final class S3RequestMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter ok;
+    private final Counter failed;
+    private final Counter throttles;
+    private final DistributionSummary keysPerRequest;
+
+    public S3RequestMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.ok = Counter.builder("shardsweep.s3.requests").tag("outcome", "ok").description("DeleteObjects calls").register(registry);
+        this.failed = Counter.builder("shardsweep.s3.requests").tag("outcome", "failed").description("DeleteObjects calls").register(registry);
+        this.throttles = Counter.builder("shardsweep.s3.throttles").description("HTTP attempts answered 503 SlowDown").register(registry);
+        this.keysPerRequest = DistributionSummary.builder("shardsweep.s3.keys.per.request").description("keys in one DeleteObjects call")
+                .register(registry);
+    }
+
+    void requestSent(int keys) {
+        keysPerRequest.record(keys);
+    }
+
+    void requestSucceeded() {
+        ok.increment();
+    }
+
+    void requestFailed(String code) {
+        failed.increment();
+        error(code);
+    }
+
+    void error(String code) {
+        // A code is an S3 token such as AccessDenied; anything else is folded, so a hostile server cannot flood the registry.
+        String tag = code != null && code.matches("[A-Za-z0-9.]{1,64}") ? code : "other";
+        Counter.builder("shardsweep.s3.errors").tag("code", tag).description("S3 errors by code").register(registry).increment();
+    }
+
+    /** Sees every HTTP attempt, so throttled attempts the SDK retried successfully count too. */
+    ExecutionInterceptor throttleCounter() {
+        return new ExecutionInterceptor() {
+            @Override
+            public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+                if (context.httpResponse().statusCode() == 503) {
+                    throttles.increment();
+                }
+            }
+        };
+    }
+}

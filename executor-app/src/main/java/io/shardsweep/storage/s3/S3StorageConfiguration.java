@@ -1,0 +1,88 @@
+package io.shardsweep.storage.s3;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+
+/** The S3 backend: {@code shardsweep.storage.type=s3}. */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "shardsweep.storage.type", havingValue = "s3")
+@EnableConfigurationProperties(S3Properties.class)
+public class S3StorageConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(S3StorageConfiguration.class);
+
+    /**
+     * Credentials only from the SDK's default chain (environment, system properties, profile, web
+     * identity, container, instance role): ShardSweep never holds or logs one. The SDK's standard
+     * retries back off on 5xx, SlowDown and connection errors; the api call timeout bounds the call
+     * with its retries, and the Apache client aborts a socket when its thread is interrupted.
+     */
+    @Bean(destroyMethod = "close")
+    S3Client s3Client(S3Properties s3, S3RequestMetrics metrics) {
+        S3ClientBuilder builder = S3Client.builder()
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .forcePathStyle(s3.pathStyleAccess())
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(s3.concurrentRequests()))
+                .overrideConfiguration(o -> o.apiCallTimeout(s3.requestTimeout())
+                        .addExecutionInterceptor(metrics.throttleCounter())
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(s3.retries() + 1).build()));
+        if (s3.endpointUri() != null) {
+            builder.endpointOverride(s3.endpointUri());
+        }
+        if (!s3.region().isEmpty()) {
+            builder.region(Region.of(s3.region()));
+        }
+        log.info("S3 storage: endpoint {}, region {}, buckets {}, path-style {}, {} keys per request, {} concurrent requests,"
+                        + " request timeout {}, {} retries",
+                s3.endpointUri() == null ? "AWS S3" : s3.endpointUri(), s3.region().isEmpty() ? "from the SDK's chain" : s3.region(),
+                s3.buckets(), s3.pathStyleAccess(), s3.keysPerRequest(), s3.concurrentRequests(), s3.requestTimeout(), s3.retries());
+        return builder.build();
+    }
+
+    /**
+     * The requests of every run of this instance, at most {@code concurrent-requests} at once. Shut
+     * down with interrupts: a request still in flight at the very end is aborted and its rows fail.
+     */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService s3RequestPool(S3Properties s3) {
+        int size = s3.concurrentRequests();
+        AtomicInteger sequence = new AtomicInteger();
+        ThreadFactory threads = runnable -> {
+            Thread thread = new Thread(runnable, "shardsweep-s3-" + sequence.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads);
+        pool.prestartAllCoreThreads(); // a thread created lazily by a run would inherit that run's XXL-JOB context
+        return pool;
+    }
+
+    @Bean
+    S3RequestMetrics s3RequestMetrics(MeterRegistry registry) {
+        return new S3RequestMetrics(registry);
+    }
+
+    @Bean
+    S3Backend s3Backend(S3Client client, S3Properties s3, @Qualifier("s3RequestPool") ExecutorService requestPool,
+                        S3RequestMetrics metrics) {
+        return new S3Backend(client, s3.buckets(), s3.keysPerRequest(), requestPool, metrics);
+    }
+}
