@@ -3,6 +3,8 @@ package io.shardsweep.storage.s3;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -25,6 +27,10 @@ public final class S3RequestMetrics {
     private final Counter failed;
     private final Counter throttles;
     private final DistributionSummary keysPerRequest;
+    private final Map<String, Counter> errorsByCode = new ConcurrentHashMap<>();
+    /** Distinct error codes kept apart; S3 has about a hundred, an operator acts on a handful. */
+    static final int MAX_CODES = 50;
+    static final String OTHER = "other";
 
     public S3RequestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -33,6 +39,7 @@ public final class S3RequestMetrics {
         this.throttles = Counter.builder("shardsweep.s3.throttles").description("HTTP attempts answered 503 SlowDown").register(registry);
         this.keysPerRequest = DistributionSummary.builder("shardsweep.s3.keys.per.request").description("keys in one DeleteObjects call")
                 .register(registry);
+        errors(OTHER); // the series exists from the start, at 0, like every other ShardSweep counter
     }
 
     void requestSent(int keys) {
@@ -49,9 +56,16 @@ public final class S3RequestMetrics {
     }
 
     void error(String code) {
-        // A code is an S3 token such as AccessDenied; anything else is folded, so a hostile server cannot flood the registry.
-        String tag = code != null && code.matches("[A-Za-z0-9.]{1,64}") ? code : "other";
-        Counter.builder("shardsweep.s3.errors").tag("code", tag).description("S3 errors by code").register(registry).increment();
+        // A code is an S3 token such as AccessDenied; anything else, and any code beyond the first
+        // MAX_CODES seen, is folded into "other", so that a hostile server cannot flood the registry.
+        boolean token = code != null && code.matches("[A-Za-z0-9.]{1,64}");
+        String tag = token && (errorsByCode.containsKey(code) || errorsByCode.size() < MAX_CODES) ? code : OTHER;
+        errors(tag).increment();
+    }
+
+    private Counter errors(String code) {
+        return errorsByCode.computeIfAbsent(code, c -> Counter.builder("shardsweep.s3.errors").tag("code", c)
+                .description("S3 errors by code").register(registry));
     }
 
     /** Sees every HTTP attempt, so throttled attempts the SDK retried successfully count too. */

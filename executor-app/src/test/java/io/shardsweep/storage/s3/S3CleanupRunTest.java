@@ -20,17 +20,23 @@ import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunSummary;
 import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.testsupport.MonitoringQueries;
 import io.shardsweep.testsupport.S3TestServer;
 import io.shardsweep.testsupport.TestDatabase;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusOutputFormat;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -82,6 +88,8 @@ class S3CleanupRunTest {
     StorageBackend storage;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    PrometheusScrapeEndpoint prometheus;
 
     private final S3Client s3 = SERVER.newClient();
 
@@ -310,6 +318,19 @@ class S3CleanupRunTest {
         assertThat(lines).as("the check saw the SDK's own debug lines").anyMatch(l -> l.contains("DeleteObjects") || l.contains("Sending Request"));
         // a boolean, so that a failure does not print the secret into the report
         assertThat(lines.stream().anyMatch(l -> l.contains(SERVER.secretAccessKey()))).as("a log line holds the secret key").isFalse();
+    }
+
+    @Test
+    void every_s3_meter_the_dashboard_and_the_alert_rules_query_is_in_the_prometheus_scrape() throws Exception {
+        Set<String> used = new TreeSet<>(MonitoringQueries.dashboardMetrics());
+        used.addAll(MonitoringQueries.ruleMetrics());
+        used.removeIf(name -> !name.startsWith(MonitoringQueries.S3_METERS));
+        assertThat(used).as("S3 meters queried by monitoring/").isNotEmpty();
+
+        String body = new String(prometheus.scrape(PrometheusOutputFormat.CONTENT_TYPE_004, null).getBody(), StandardCharsets.UTF_8);
+
+        assertThat(used.stream().filter(name -> !MonitoringQueries.scrapeHas(body, name)).toList())
+                .as("S3 meters queried by monitoring/ but absent from the scrape").isEmpty();
     }
 
     private double counter(String name, String tag, String value) {
