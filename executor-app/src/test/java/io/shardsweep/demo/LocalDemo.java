@@ -30,6 +30,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * fall back to an embedded database.
  *
  * <p>{@code mvn -B -pl executor-app spring-boot:test-run} (arguments: {@code -Dspring-boot.run.arguments="--files=5000 --shards=3"}).
+ * {@code --storage=s3} runs the same demo on object storage instead ({@link S3Demo}).
  */
 public final class LocalDemo {
 
@@ -39,6 +40,14 @@ public final class LocalDemo {
     }
 
     public static void main(String[] args) throws Exception {
+        String storageType = stringArg(args, "--storage=", "filesystem");
+        if (storageType.equals("s3")) {
+            S3Demo.run(intArg(args, "--files=", S3Demo.DEFAULT_FILES), intArg(args, "--shards=", 2));
+            return;
+        }
+        if (!storageType.equals("filesystem")) {
+            throw new IllegalArgumentException("--storage=" + storageType + " is not supported; use --storage=filesystem (default) or --storage=s3");
+        }
         int files = intArg(args, "--files=", 2000);
         int shards = intArg(args, "--shards=", 2);
         banner("ShardSweep LOCAL DEMO MODE: embedded database, generated files; not a production start");
@@ -64,29 +73,38 @@ public final class LocalDemo {
                         "--xxl.job.executor.enabled=false",
                         "--spring.main.banner-mode=off",
                         "--logging.level.root=WARN")) {
-            FileCleanupJobHandler handler = app.getBean(FileCleanupJobHandler.class);
-            System.out.printf("%nBroadcasting fileCleanupJob to %d shards, as SHARDING_BROADCAST does...%n", shards);
-            long started = System.nanoTime();
-            ExecutorService instances = Executors.newFixedThreadPool(shards);
-            List<Future<XxlJobContext>> runs = new ArrayList<>();
-            for (int index = 0; index < shards; index++) {
-                XxlJobContext context = new XxlJobContext(1, "", index + 1, System.currentTimeMillis(),
-                        runLogs.resolve("shard-" + index + "-of-" + shards + ".log").toString(), index, shards);
-                runs.add(instances.submit(() -> {
-                    XxlJobContext.setXxlJobContext(context);
-                    handler.fileCleanupJob();
-                    return context;
-                }));
-            }
-            for (int index = 0; index < shards; index++) {
-                XxlJobContext result = runs.get(index).get();
-                System.out.printf("  shard %d/%d -> %s: %s%n", index, shards,
-                        result.getHandleCode() == XxlJobContext.HANDLE_CODE_SUCCESS ? "SUCCESS" : "FAIL", result.getHandleMsg());
-            }
-            instances.shutdown();
-            report(jdbc, storage, outside, runLogs, (System.nanoTime() - started) / 1e9);
+            double seconds = broadcast(app, shards, runLogs);
+            report(jdbc, storage, outside, runLogs, seconds);
         }
         System.exit(0); // the embedded database's threads are not daemons
+    }
+
+    /**
+     * Calls the real handler on {@code shards} threads at once, as SHARDING_BROADCAST does, prints each
+     * shard's result and returns the seconds the broadcast took.
+     */
+    static double broadcast(ConfigurableApplicationContext app, int shards, Path runLogs) throws Exception {
+        FileCleanupJobHandler handler = app.getBean(FileCleanupJobHandler.class);
+        System.out.printf("%nBroadcasting fileCleanupJob to %d shards, as SHARDING_BROADCAST does...%n", shards);
+        long started = System.nanoTime();
+        ExecutorService instances = Executors.newFixedThreadPool(shards);
+        List<Future<XxlJobContext>> runs = new ArrayList<>();
+        for (int index = 0; index < shards; index++) {
+            XxlJobContext context = new XxlJobContext(1, "", index + 1, System.currentTimeMillis(),
+                    runLogs.resolve("shard-" + index + "-of-" + shards + ".log").toString(), index, shards);
+            runs.add(instances.submit(() -> {
+                XxlJobContext.setXxlJobContext(context);
+                handler.fileCleanupJob();
+                return context;
+            }));
+        }
+        for (int index = 0; index < shards; index++) {
+            XxlJobContext result = runs.get(index).get();
+            System.out.printf("  shard %d/%d -> %s: %s%n", index, shards,
+                    result.getHandleCode() == XxlJobContext.HANDLE_CODE_SUCCESS ? "SUCCESS" : "FAIL", result.getHandleMsg());
+        }
+        instances.shutdown();
+        return (System.nanoTime() - started) / 1e9;
     }
 
     /** Demo files and one row each, plus rows an attacker or a sloppy producer might write. */
@@ -115,12 +133,7 @@ public final class LocalDemo {
 
     private static void report(JdbcTemplate jdbc, Path storage, Path outside, Path runLogs, double seconds) throws IOException {
         System.out.printf("%nThe broadcast took %.2f s.%n", seconds);
-        for (Map<String, Object> r : jdbc.queryForList("SELECT outcome, COUNT(*) AS n FROM file_deletion_task_history GROUP BY outcome ORDER BY outcome")) {
-            System.out.printf("  history table  %-15s %,d%n", r.get("outcome"), ((Number) r.get("n")).longValue());
-        }
-        for (Map<String, Object> r : jdbc.queryForList("SELECT status, COUNT(*) AS n FROM file_deletion_task GROUP BY status ORDER BY status")) {
-            System.out.printf("  task table     %-15s %,d%n", r.get("status"), ((Number) r.get("n")).longValue());
-        }
+        tableCounts(jdbc);
         Map<String, Object> grace = jdbc.queryForMap("SELECT id, status, DATE_FORMAT(not_before, '%Y-%m-%d %H:%i') AS not_before FROM file_deletion_task WHERE file_path = ?", GRACE_PERIOD_FILE);
         System.out.printf("  the grace-period row #%s is still %s, not due before %s UTC; its file %s is %s%n",
                 grace.get("id"), grace.get("status"), grace.get("not_before"), GRACE_PERIOD_FILE,
@@ -140,14 +153,24 @@ public final class LocalDemo {
         System.out.println("  re-trigger a dead row from the admin's Run once dialog: {\"requeueIds\": [<id>]} (docs/operations.md, 'Job parameters')");
     }
 
+    /** The history and task tables, counted by outcome and status. */
+    static void tableCounts(JdbcTemplate jdbc) {
+        for (Map<String, Object> r : jdbc.queryForList("SELECT outcome, COUNT(*) AS n FROM file_deletion_task_history GROUP BY outcome ORDER BY outcome")) {
+            System.out.printf("  history table  %-15s %,d%n", r.get("outcome"), ((Number) r.get("n")).longValue());
+        }
+        for (Map<String, Object> r : jdbc.queryForList("SELECT status, COUNT(*) AS n FROM file_deletion_task GROUP BY status ORDER BY status")) {
+            System.out.printf("  task table     %-15s %,d%n", r.get("status"), ((Number) r.get("n")).longValue());
+        }
+    }
+
     /** The embedded database and the demo schema's pool log at WARN: the demo's own lines are the point. */
-    private static void quietLogs() {
+    static void quietLogs() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
             logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.WARN);
         }
     }
 
-    private static Path recreate(Path dir) throws IOException {
+    static Path recreate(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
                 for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
@@ -158,7 +181,7 @@ public final class LocalDemo {
         return Files.createDirectories(dir);
     }
 
-    private static int intArg(String[] args, String prefix, int fallback) {
+    static int intArg(String[] args, String prefix, int fallback) {
         for (String arg : args) {
             if (arg.startsWith(prefix)) {
                 return Integer.parseInt(arg.substring(prefix.length()));
@@ -167,7 +190,16 @@ public final class LocalDemo {
         return fallback;
     }
 
-    private static void banner(String text) {
+    static String stringArg(String[] args, String prefix, String fallback) {
+        for (String arg : args) {
+            if (arg.startsWith(prefix)) {
+                return arg.substring(prefix.length());
+            }
+        }
+        return fallback;
+    }
+
+    static void banner(String text) {
         String line = "=".repeat(text.length() + 4);
         System.out.printf("%n%s%n| %s |%n%s%n%n", line, text, line);
     }
