@@ -1,5 +1,6 @@
 package io.shardsweep.config;
 
+import io.shardsweep.FixedThreadPool;
 import io.shardsweep.claim.InstanceIdentity;
 import io.shardsweep.executor.ShardSweepXxlJobExecutor;
 import io.shardsweep.job.FileCleanupJobHandler;
@@ -11,11 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -54,16 +50,7 @@ public class ExecutorConfiguration {
      */
     @Bean(destroyMethod = "shutdown")
     ExecutorService deletePool(ShardSweepProperties properties) {
-        int size = properties.deletePoolSize();
-        AtomicInteger sequence = new AtomicInteger();
-        ThreadFactory threads = runnable -> {
-            Thread thread = new Thread(runnable, "shardsweep-delete-" + sequence.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads);
-        pool.prestartAllCoreThreads();
-        return pool;
+        return FixedThreadPool.started("shardsweep-delete", properties.deletePoolSize());
     }
 
     /**

@@ -1,12 +1,8 @@
 package io.shardsweep.storage.s3;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.shardsweep.FixedThreadPool;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -63,16 +59,7 @@ public class S3StorageConfiguration {
      */
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService s3RequestPool(S3Properties s3) {
-        int size = s3.concurrentRequests();
-        AtomicInteger sequence = new AtomicInteger();
-        ThreadFactory threads = runnable -> {
-            Thread thread = new Thread(runnable, "shardsweep-s3-" + sequence.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads);
-        pool.prestartAllCoreThreads(); // a thread created lazily by a run would inherit that run's XXL-JOB context
-        return pool;
+        return FixedThreadPool.started("shardsweep-s3", s3.concurrentRequests());
     }
 
     @Bean

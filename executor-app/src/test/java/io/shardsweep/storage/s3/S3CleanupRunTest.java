@@ -95,11 +95,7 @@ class S3CleanupRunTest {
 
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
-        TestDatabase db = TestDatabase.get();
-        db.freshSchema(SCHEMA);
-        registry.add("spring.datasource.url", () -> db.jdbcUrl(SCHEMA));
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
+        TestDatabase.registerFreshSchema(registry, SCHEMA);
         registry.add("shardsweep.s3.endpoint", () -> SERVER.endpoint().toString());
         registry.add("shardsweep.s3.buckets", () -> String.join(",", VIDEO, MEDIA, MISSING));
         // The SDK's default chain reads these; ShardSweep has no credential setting of its own.

@@ -63,11 +63,7 @@ class S3EndpointGoneTest {
 
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
-        TestDatabase db = TestDatabase.get();
-        db.freshSchema(SCHEMA);
-        registry.add("spring.datasource.url", () -> db.jdbcUrl(SCHEMA));
-        registry.add("spring.datasource.username", db::username);
-        registry.add("spring.datasource.password", db::password);
+        TestDatabase.registerFreshSchema(registry, SCHEMA);
         registry.add("shardsweep.s3.endpoint", () -> PRIVATE.endpoint().toString());
         registry.add("shardsweep.s3.buckets", () -> BUCKET);
         System.setProperty("aws.accessKeyId", PRIVATE.accessKeyId());
