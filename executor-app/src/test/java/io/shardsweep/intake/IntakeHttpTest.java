@@ -25,7 +25,8 @@ import org.springframework.web.context.WebApplicationContext;
  */
 abstract class IntakeHttpTest extends DatabaseTest {
 
-    static final String TOKEN = TaskIntakeApiTest.TOKEN;
+    /** Set in DatabaseTest's properties. */
+    static final String TOKEN = "test-intake-token-0123456789abcdef0123";
     static final String PROBLEM_JSON = "application/problem+json";
 
     @Autowired
@@ -38,6 +39,8 @@ abstract class IntakeHttpTest extends DatabaseTest {
 
     @BeforeEach
     void mockMvcWithTheApplicationsFilters() {
+        // As @AutoConfigureMockMvc would build it (servlet filters included, so the bearer filter runs
+        // with its real URL pattern), without starting a second application context.
         DefaultMockMvcBuilder builder = MockMvcBuilders.webAppContextSetup(context);
         SpringBootMockMvcBuilderCustomizer customizer = new SpringBootMockMvcBuilderCustomizer(context);
         customizer.setPrint(MockMvcPrint.NONE); // printing would write the Authorization header to stdout

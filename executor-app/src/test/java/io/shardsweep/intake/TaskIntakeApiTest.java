@@ -30,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,8 +40,6 @@ import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.webmvc.test.autoconfigure.MockMvcPrint;
-import org.springframework.boot.webmvc.test.autoconfigure.SpringBootMockMvcBuilderCustomizer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
@@ -51,23 +48,13 @@ import org.springframework.test.web.servlet.ResultActions;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.result.MockMvcResultMatchers;
 import org.springframework.test.web.servlet.result.StatusResultMatchers;
-import org.springframework.test.web.servlet.setup.DefaultMockMvcBuilder;
-import org.springframework.test.web.servlet.setup.MockMvcBuilders;
-import org.springframework.web.context.WebApplicationContext;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The intake API over HTTP (MockMvc on the shared application context, with the application's real
  * servlet filters) against the real database.
  */
-class TaskIntakeApiTest extends DatabaseTest {
-
-    /** Set in DatabaseTest's properties. */
-    static final String TOKEN = "test-intake-token-0123456789abcdef0123";
-    private static final String PROBLEM_JSON = "application/problem+json";
-
-    @Autowired
-    WebApplicationContext context;
+class TaskIntakeApiTest extends IntakeHttpTest {
 
     @Autowired
     JsonMapper json;
@@ -80,19 +67,6 @@ class TaskIntakeApiTest extends DatabaseTest {
 
     @Autowired
     TaskFinisher finisher;
-
-    MockMvc mvc;
-
-    @BeforeEach
-    void mockMvcWithTheApplicationsFilters() {
-        // As @AutoConfigureMockMvc would build it (servlet filters included, so the bearer filter runs
-        // with its real URL pattern), without starting a second application context.
-        DefaultMockMvcBuilder builder = MockMvcBuilders.webAppContextSetup(context);
-        SpringBootMockMvcBuilderCustomizer customizer = new SpringBootMockMvcBuilderCustomizer(context);
-        customizer.setPrint(MockMvcPrint.NONE); // printing would write the Authorization header to stdout
-        customizer.customize(builder);
-        mvc = builder.build();
-    }
 
     // ------------------------------------------------------------------------------------- enqueue
 
@@ -812,10 +786,6 @@ class TaskIntakeApiTest extends DatabaseTest {
     /** DatabaseTest's status(id) hides MockMvcResultMatchers.status(). */
     private static StatusResultMatchers httpStatus() {
         return MockMvcResultMatchers.status();
-    }
-
-    private MockHttpServletRequestBuilder authorized(MockHttpServletRequestBuilder request) {
-        return request.header(HttpHeaders.AUTHORIZATION, "Bearer " + TOKEN);
     }
 
     private ResultActions authorizedGet(String uri) throws Exception {
