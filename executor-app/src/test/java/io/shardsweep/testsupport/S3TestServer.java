@@ -22,6 +22,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import org.testcontainers.containers.MinIOContainer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -141,6 +142,18 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>} for the local servers. */
+    /**
+     * For a Spring test context of the S3 backend: this server as {@code shardsweep.s3.endpoint}, the
+     * buckets as {@code shardsweep.s3.buckets}, and its credentials where the AWS SDK's default chain
+     * reads them (ShardSweep has no credential setting of its own).
+     */
+    public void registerAsEndpoint(DynamicPropertyRegistry registry, String... buckets) {
+        registry.add("shardsweep.s3.endpoint", () -> endpoint().toString());
+        registry.add("shardsweep.s3.buckets", () -> String.join(",", buckets));
+        System.setProperty("aws.accessKeyId", accessKeyId());
+        System.setProperty("aws.secretAccessKey", secretAccessKey());
+    }
+
     public URI endpoint() {
         return endpoint;
     }

@@ -96,11 +96,7 @@ class S3CleanupRunTest {
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
         TestDatabase.registerFreshSchema(registry, SCHEMA);
-        registry.add("shardsweep.s3.endpoint", () -> SERVER.endpoint().toString());
-        registry.add("shardsweep.s3.buckets", () -> String.join(",", VIDEO, MEDIA, MISSING));
-        // The SDK's default chain reads these; ShardSweep has no credential setting of its own.
-        System.setProperty("aws.accessKeyId", SERVER.accessKeyId());
-        System.setProperty("aws.secretAccessKey", SERVER.secretAccessKey());
+        SERVER.registerAsEndpoint(registry, VIDEO, MEDIA, MISSING);
         LOG.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(LOG);
     }

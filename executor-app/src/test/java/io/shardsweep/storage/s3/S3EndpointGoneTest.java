@@ -64,10 +64,7 @@ class S3EndpointGoneTest {
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
         TestDatabase.registerFreshSchema(registry, SCHEMA);
-        registry.add("shardsweep.s3.endpoint", () -> PRIVATE.endpoint().toString());
-        registry.add("shardsweep.s3.buckets", () -> BUCKET);
-        System.setProperty("aws.accessKeyId", PRIVATE.accessKeyId());
-        System.setProperty("aws.secretAccessKey", PRIVATE.secretAccessKey());
+        PRIVATE.registerAsEndpoint(registry, BUCKET);
         LOG.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(LOG);
     }
