@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.xxl.job.core.openapi.model.CallbackRequest;
 import com.xxl.job.core.openapi.model.TriggerRequest;
+import io.shardsweep.testsupport.TcpProxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

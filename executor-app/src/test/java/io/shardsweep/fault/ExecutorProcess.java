@@ -9,6 +9,7 @@ import com.xxl.tool.http.HttpTool;
 import com.xxl.tool.response.Response;
 import io.shardsweep.testsupport.AdminTriggerClient;
 import io.shardsweep.testsupport.FakeXxlJobAdmin;
+import io.shardsweep.testsupport.TcpProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

@@ -10,6 +10,7 @@ import com.xxl.tool.response.Response;
 import io.shardsweep.testsupport.AdminTriggerClient;
 import io.shardsweep.testsupport.FakeXxlJobAdmin;
 import io.shardsweep.testsupport.RandomTokens;
+import io.shardsweep.testsupport.TcpProxy;
 import io.shardsweep.testsupport.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -372,8 +373,40 @@ final class FaultScenario implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the callback of a trigger. On a timeout the failure carries what is needed to tell a
+     * hung run from a lost callback: the database state with its busy statements, the run's job
+     * threads in the process it was sent to, and the tail of every process's log.
+     */
     CallbackRequest callback(TriggerRequest t) {
-        return admin.awaitCallback(t.getLogId(), CALLBACK_WAIT);
+        try {
+            return admin.awaitCallback(t.getLogId(), CALLBACK_WAIT);
+        } catch (AssertionError timeout) {
+            StringBuilder context = new StringBuilder(timeout.getMessage()).append("\n").append(describe());
+            Sent sent;
+            synchronized (cleanupRuns) {
+                sent = cleanupRuns.get(t.getLogId());
+            }
+            if (sent != null && sent.process().isAlive()) {
+                context.append("\n---- job threads of ").append(sent.process().instanceId()).append(" ----\n")
+                        .append(jobThreads(sent.process().threadDump()));
+            }
+            for (ExecutorProcess p : processes) {
+                context.append("\n").append(p.tail(25));
+            }
+            throw new AssertionError(context.toString(), timeout);
+        }
+    }
+
+    /** The stacks of the XXL-JOB job threads and the deletion pool from a {@code jcmd Thread.print}. */
+    private static String jobThreads(String dump) {
+        StringBuilder out = new StringBuilder();
+        for (String thread : dump.split("\n\n")) {
+            if (thread.contains("JobThread") || thread.contains("\"shardsweep-")) {
+                out.append(thread).append("\n\n");
+            }
+        }
+        return out.isEmpty() ? dump : out.toString();
     }
 
     /** Waits for the callback; it must be a success. */

@@ -9,6 +9,7 @@ import com.xxl.tool.response.Response;
 import io.shardsweep.fault.FaultScenario.Sent;
 import io.shardsweep.fault.FaultScenario.Summary;
 import io.shardsweep.run.StopReason;
+import io.shardsweep.testsupport.TcpProxy;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
