@@ -66,7 +66,12 @@ final class FaultScenario implements AutoCloseable {
     static final String COMPENSATION = "staleTaskCompensationJob";
     static final String SERIAL = ExecutorBlockStrategyEnum.SERIAL_EXECUTION.name();
     static final String DISCARD_LATER = ExecutorBlockStrategyEnum.DISCARD_LATER.name();
-    static final Duration CALLBACK_WAIT = Duration.ofSeconds(45);
+    /**
+     * How long a run's callback may take. xxl-job-core writes a callback that failed (its admin call
+     * timed out on a loaded machine, say) to its callback folder and sends it again on its next retry
+     * pass, 30 s later; a run plus one retry pass must fit.
+     */
+    static final Duration CALLBACK_WAIT = Duration.ofSeconds(90);
 
     private static final AtomicLong LOG_IDS = new AtomicLong(System.currentTimeMillis());
     private static final Pattern ACTIVE_TRX = Pattern.compile("(?m)^---TRANSACTION \\d+, ACTIVE");
