@@ -5,9 +5,9 @@ import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.history.FinishSummary;
-import io.shardsweep.history.TaskFinisher;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.finish.FinishSummary;
+import io.shardsweep.finish.TaskFinisher;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageBackend;
 import io.shardsweep.storage.StorageClosedException;
@@ -15,11 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -94,19 +91,9 @@ public class CleanupRunner {
         private final RunLog runLog;
         private final Instant started = clock.instant();
         private final Instant deadline;
-        private int batches;
-        private int claimed;
-        private int deleted;
-        private int alreadyAbsent;
-        private int failed;
-        private int dead;
-        private int released;
-        private int lostClaims;
+        private final RunTally tally;
         /** Claiming overdue rows of other shards, after this shard was drained. */
         private boolean sweeping;
-        private int swept;
-        /** Swept rows by {@code id % total}: which shards were stranded. */
-        private final Map<Integer, Integer> sweptByShard = new TreeMap<>();
         private boolean interruptedWhileFinishing;
         private Instant lastProgressAt = started;
         private int filesAtLastProgress;
@@ -117,6 +104,7 @@ public class CleanupRunner {
             this.parameters = parameters;
             this.runLog = runLog;
             this.deadline = started.plus(parameters.timeout());
+            this.tally = new RunTally(shard);
         }
 
         RunSummary execute() {
@@ -140,17 +128,16 @@ public class CleanupRunner {
                     }
                 }
             }
-            if (swept > 0) {
-                String shards = sweptShards();
-                runLog.log("swept {} overdue rows of shards {} (due for more than {}s)", swept, shards, parameters.sweepAfter().toSeconds());
-                log.info("Swept {} overdue rows of shards {} (due for more than {}s)", swept, shards, parameters.sweepAfter().toSeconds());
+            if (tally.swept() > 0) {
+                String shards = tally.sweptShards();
+                runLog.log("swept {} overdue rows of shards {} (due for more than {}s)", tally.swept(), shards, parameters.sweepAfter().toSeconds());
+                log.info("Swept {} overdue rows of shards {} (due for more than {}s)", tally.swept(), shards, parameters.sweepAfter().toSeconds());
             }
             if (stop == StopReason.INTERRUPTED || interruptedWhileFinishing) {
                 Thread.currentThread().interrupt();
                 stop = StopReason.INTERRUPTED;
             }
-            RunSummary summary = new RunSummary(runId, shard, batches, claimed, deleted, alreadyAbsent, failed, dead,
-                    released, lostClaims, swept, Duration.between(started, clock.instant()), stop);
+            RunSummary summary = tally.summary(runId, Duration.between(started, clock.instant()), stop);
             if (summary.unaccounted() != 0) {
                 throw new IllegalStateException("bookkeeping broke: " + summary.unaccounted() + " claimed rows unaccounted in " + summary);
             }
@@ -179,12 +166,7 @@ public class CleanupRunner {
             if (batch.isEmpty()) {
                 return StopReason.DRAINED;
             }
-            batches++;
-            claimed += batch.size();
-            if (sweeping) {
-                swept += batch.size();
-                batch.ids().forEach(id -> sweptByShard.merge((int) (id % shard.total()), 1, Integer::sum));
-            }
+            tally.claimed(batch.ids(), sweeping);
             leases.track(batch);
             try {
                 List<PendingDeletion> jobs;
@@ -204,7 +186,7 @@ public class CleanupRunner {
                     stop = awaitAll(jobs, batch.token());
                 }
                 List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
-                record(finishReliably(batch, results));
+                tally.finished(finishReliably(batch, results));
                 reportProgress();
                 return stop;
             } finally {
@@ -215,15 +197,6 @@ public class CleanupRunner {
         /** Only a sharded run has other shards to sweep. */
         private boolean sweepsOthers() {
             return parameters.sweeps() && shard.total() > 1;
-        }
-
-        /** e.g. {@code 1/3} or {@code 1/3 (300), 2/3 (40)}. */
-        private String sweptShards() {
-            if (sweptByShard.size() == 1) {
-                return sweptByShard.keySet().iterator().next() + "/" + shard.total();
-            }
-            return sweptByShard.entrySet().stream().map(e -> e.getKey() + "/" + shard.total() + " (" + e.getValue() + ")")
-                    .collect(Collectors.joining(", "));
         }
 
         /** Waits for the batch, looking up regularly for the deadline, for shutdown and for the claim's lease. */
@@ -315,22 +288,12 @@ public class CleanupRunner {
             }
         }
 
-        private void record(FinishSummary finished) {
-            deleted += finished.deleted();
-            alreadyAbsent += finished.alreadyAbsent();
-            failed += finished.retryScheduled();
-            dead += finished.dead();
-            released += finished.released();
-            lostClaims += finished.lostClaims();
-        }
-
         private void reportProgress() {
-            int files = deleted + alreadyAbsent + failed + dead;
+            int files = tally.files();
             Instant now = clock.instant();
             if (files - filesAtLastProgress >= properties.progressEvery()
                     || Duration.between(lastProgressAt, now).compareTo(properties.progressInterval()) >= 0) {
-                runLog.log("progress: claimed={} deleted={} already_absent={} failed={} dead={} released={} in {}s",
-                        claimed, deleted, alreadyAbsent, failed, dead, released, Duration.between(started, now).toSeconds());
+                runLog.log("progress: {} in {}s", tally.progress(), Duration.between(started, now).toSeconds());
                 filesAtLastProgress = files;
                 lastProgressAt = now;
             }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.config.XxlJobProperties;
+import io.shardsweep.xxljob.XxlJobProperties;
 import io.shardsweep.testsupport.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardsweep.ShardSweepApplication;
 import io.shardsweep.claim.ShardAssignment;
-import io.shardsweep.delete.ConfinedFileDeleter;
+import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
 import io.shardsweep.run.CleanupRunner;
 import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;

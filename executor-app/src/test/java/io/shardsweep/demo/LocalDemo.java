@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import com.xxl.job.core.context.XxlJobContext;
 import io.shardsweep.ShardSweepApplication;
-import io.shardsweep.job.FileCleanupJobHandler;
+import io.shardsweep.xxljob.FileCleanupJobHandler;
 import io.shardsweep.testsupport.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.shardsweep.run;
 
+import io.shardsweep.xxljob.JobParameterParser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardsweep.claim.ShardAssignment;

@@ -1,12 +1,13 @@
 package io.shardsweep.run;
 
+import io.shardsweep.xxljob.JobParameterParser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
-import io.shardsweep.history.TaskFinisher;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.finish.TaskFinisher;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.intake.TaskIntake;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.nio.file.Path;

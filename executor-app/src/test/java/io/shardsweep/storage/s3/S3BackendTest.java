@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.shardsweep.StoredText;
 import io.shardsweep.claim.ClaimedTask;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageClosedException;
 import io.shardsweep.testsupport.S3TestServer;
