@@ -1,11 +1,11 @@
 package io.shardsweep.finish;
 
-import io.shardsweep.TextExcerpt;
-import io.shardsweep.storage.TaskResult;
 import io.shardsweep.IdChunks;
 import io.shardsweep.ShardSweepException;
+import io.shardsweep.TextExcerpt;
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.storage.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,12 +1,12 @@
 package io.shardsweep.intake;
 
-import io.shardsweep.TextExcerpt;
-import io.shardsweep.requeue.TaskRequeuer;
-import io.shardsweep.storage.StorageBackend;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shardsweep.IdChunks;
+import io.shardsweep.TextExcerpt;
 import io.shardsweep.intake.TaskValidator.NewTask;
+import io.shardsweep.requeue.TaskRequeuer;
+import io.shardsweep.storage.StorageBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.core.retry.RetryPolicy;
 import org.springframework.core.retry.RetryTemplate;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;

@@ -2,8 +2,8 @@ package io.shardsweep.intake;
 
 import io.shardsweep.TextExcerpt;
 import io.shardsweep.storage.PathRefusedException;
-import io.shardsweep.storage.filesystem.StoragePath;
 import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.storage.filesystem.StoragePath;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;

@@ -1,6 +1,5 @@
 package io.shardsweep.observability;
 
-import io.shardsweep.xxljob.XxlJobRegistryHealthIndicator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,6 +10,7 @@ import io.shardsweep.run.RunFailed;
 import io.shardsweep.run.RunFinished;
 import io.shardsweep.run.RunSummary;
 import io.shardsweep.run.StopReason;
+import io.shardsweep.xxljob.XxlJobRegistryHealthIndicator;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;

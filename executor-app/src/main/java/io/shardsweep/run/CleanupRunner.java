@@ -1,5 +1,7 @@
 package io.shardsweep.run;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
@@ -7,10 +9,10 @@ import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.finish.FinishSummary;
 import io.shardsweep.finish.TaskFinisher;
-import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageBackend;
 import io.shardsweep.storage.StorageClosedException;
+import io.shardsweep.storage.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,10 +50,14 @@ public class CleanupRunner {
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
+    private final Timer ownClaims;
+    private final Timer overdueClaims;
+    private final Timer finishes;
 
     public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, StorageBackend storage,
                          @Qualifier("databaseRetry") RetryTemplate databaseRetry,
-                         RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties) {
+                         RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties,
+                         MeterRegistry meters) {
         this.claimer = claimer;
         this.finisher = finisher;
         this.leases = leases;
@@ -61,6 +67,14 @@ public class CleanupRunner {
         this.events = events;
         this.clock = clock;
         this.properties = properties;
+        // Claims and finishes run on the XXL-JOB job thread of each run, not on a pool of ours: these
+        // timers are their counterpart of the deletion pool's executor meters.
+        String claims = "Claim transactions of one batch, with their retries, on the run's job thread; from=own|overdue (sweeping)";
+        this.ownClaims = Timer.builder("shardsweep.claim.duration").description(claims).tag("from", "own").register(meters);
+        this.overdueClaims = Timer.builder("shardsweep.claim.duration").description(claims).tag("from", "overdue").register(meters);
+        this.finishes = Timer.builder("shardsweep.finish.duration")
+                .description("Finishing transactions of one batch (history move, retries, DEAD, releases), with their retries, on the run's job thread")
+                .register(meters);
     }
 
     public RunSummary run(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
@@ -154,9 +168,9 @@ public class CleanupRunner {
                 // lock wait timeout, as finishes are. Each attempt is a whole claim transaction of its
                 // own (the retry is outside the claimer's proxy): a failed one committed nothing. An
                 // interrupt ends the retry at its next pause.
-                batch = databaseRetry.invoke(() -> sweeping
+                batch = (sweeping ? overdueClaims : ownClaims).record(() -> databaseRetry.invoke(() -> sweeping
                         ? claimer.claimOverdue(shard, parameters.sweepAfter(), parameters.batchSize())
-                        : claimer.claim(shard, parameters.batchSize()));
+                        : claimer.claim(shard, parameters.batchSize())));
             } catch (RuntimeException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return StopReason.INTERRUPTED; // a claim that threw committed nothing
@@ -272,10 +286,10 @@ public class CleanupRunner {
          */
         private FinishSummary finishReliably(ClaimedBatch batch, List<TaskResult> results) {
             try {
-                return databaseRetry.invoke(() -> {
+                return finishes.record(() -> databaseRetry.invoke(() -> {
                     interruptedWhileFinishing |= Thread.interrupted();
                     return finisher.finish(batch, results);
-                });
+                }));
             } catch (RuntimeException e) {
                 runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
                         + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",

@@ -1,6 +1,5 @@
 package io.shardsweep.xxljob;
 
-import io.shardsweep.TextExcerpt;
 import com.xxl.job.core.context.XxlJobContext;
 import com.xxl.job.core.glue.GlueTypeEnum;
 import com.xxl.job.core.openapi.ExecutorBiz;
@@ -10,6 +9,7 @@ import com.xxl.job.core.openapi.model.LogRequest;
 import com.xxl.job.core.openapi.model.LogResult;
 import com.xxl.job.core.openapi.model.TriggerRequest;
 import com.xxl.tool.response.Response;
+import io.shardsweep.TextExcerpt;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,8 +1,8 @@
 package io.shardsweep.xxljob;
 
 import io.shardsweep.TextExcerpt;
-import io.shardsweep.run.RunParameters;
 import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.run.RunParameters;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.stereotype.Component;

@@ -18,15 +18,15 @@ import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
 import io.shardsweep.finish.FinishMapper;
 import io.shardsweep.finish.TaskFinisher;
-import io.shardsweep.storage.TaskResult;
 import io.shardsweep.run.CleanupRunner;
 import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunRegistry;
 import io.shardsweep.run.RunSummary;
+import io.shardsweep.storage.TaskResult;
+import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
 import io.shardsweep.testsupport.DatabaseTest;
 import io.shardsweep.testsupport.TestDatabase;
 import java.lang.management.GarbageCollectorMXBean;
@@ -354,7 +354,7 @@ class ThroughputBenchmark extends DatabaseTest {
         TimedDeleter deleter = new TimedDeleter(confinedDeleter);
         CleanupRunner runner = new CleanupRunner(claimer, finisher, leases,
                 new io.shardsweep.storage.filesystem.FileSystemBackend(deleter, deletePool), databaseRetry, registry,
-                events, clock, properties);
+                events, clock, properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         RunParameters parameters = new RunParameters(BATCH, Duration.ofHours(1), false);
         {
             List<Future<Object[]>> runs = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.shardsweep.finish;
 
-import io.shardsweep.storage.TaskResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardsweep.claim.ClaimedBatch;
@@ -9,6 +8,7 @@ import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.compensation.StaleTaskCompensator;
 import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;

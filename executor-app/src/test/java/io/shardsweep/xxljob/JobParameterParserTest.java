@@ -1,16 +1,16 @@
 package io.shardsweep.xxljob;
 
-import io.shardsweep.run.RunParameters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.run.RunParameters;
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class JobParameterParserTest {
 

@@ -1,7 +1,7 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.IntakeProperties;
 import io.shardsweep.intake.ConditionalOnIntakeEnabled;
+import io.shardsweep.intake.IntakeProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;

@@ -1,12 +1,12 @@
 package io.shardsweep.intake.http;
 
 import io.shardsweep.TextExcerpt;
-import io.shardsweep.intake.Violation;
-import io.shardsweep.intake.TaskNotFoundException;
-import io.shardsweep.intake.TaskNotDeadException;
-import io.shardsweep.intake.RequestTooLargeException;
-import io.shardsweep.intake.InvalidRequestException;
 import io.shardsweep.intake.ConditionalOnIntakeEnabled;
+import io.shardsweep.intake.InvalidRequestException;
+import io.shardsweep.intake.RequestTooLargeException;
+import io.shardsweep.intake.TaskNotDeadException;
+import io.shardsweep.intake.TaskNotFoundException;
+import io.shardsweep.intake.Violation;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.RequeueRequest;
 import io.shardsweep.intake.BatchEnqueueRequest;
 import io.shardsweep.intake.EnqueueRequest;
 import io.shardsweep.intake.RequestTooLargeException;
+import io.shardsweep.intake.RequeueRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +21,8 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
-import tools.jackson.databind.type.LogicalType;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * Reads the intake API's request bodies, and nothing else: it declines every other type and never

@@ -1,16 +1,16 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.RequeueRequest;
-import io.shardsweep.intake.BatchEnqueueRequest;
-import io.shardsweep.intake.EnqueueRequest;
 import io.shardsweep.TextExcerpt;
-import io.shardsweep.intake.TaskView;
-import io.shardsweep.intake.TaskNotFoundException;
-import io.shardsweep.intake.TaskIntake;
+import io.shardsweep.intake.BatchEnqueueRequest;
 import io.shardsweep.intake.ConditionalOnIntakeEnabled;
+import io.shardsweep.intake.EnqueueRequest;
+import io.shardsweep.intake.RequeueRequest;
 import io.shardsweep.intake.TaskIntake.BatchResult;
 import io.shardsweep.intake.TaskIntake.Enqueued;
 import io.shardsweep.intake.TaskIntake.RequeueSummary;
+import io.shardsweep.intake.TaskIntake;
+import io.shardsweep.intake.TaskNotFoundException;
+import io.shardsweep.intake.TaskView;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;

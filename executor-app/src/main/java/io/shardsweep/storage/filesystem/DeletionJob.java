@@ -2,8 +2,8 @@ package io.shardsweep.storage.filesystem;
 
 import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.storage.PathRefusedException;
-import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.PendingDeletion;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.UnreadablePath;
 import java.io.IOException;
 import java.util.Map;

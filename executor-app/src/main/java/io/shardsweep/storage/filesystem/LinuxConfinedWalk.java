@@ -1,7 +1,5 @@
 package io.shardsweep.storage.filesystem;
 
-import io.shardsweep.TextExcerpt;
-import io.shardsweep.storage.PathRefusedException;
 import static io.shardsweep.storage.filesystem.LinuxLibc.AT_FDCWD;
 import static io.shardsweep.storage.filesystem.LinuxLibc.ELOOP;
 import static io.shardsweep.storage.filesystem.LinuxLibc.ENOENT;
@@ -16,6 +14,8 @@ import static io.shardsweep.storage.filesystem.LinuxLibc.describeErrno;
 import static io.shardsweep.storage.filesystem.LinuxLibc.describeType;
 
 import com.sun.jna.LastErrorException;
+import io.shardsweep.TextExcerpt;
+import io.shardsweep.storage.PathRefusedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;

@@ -1,15 +1,15 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.RequeueRequest;
-import io.shardsweep.intake.BatchEnqueueRequest;
-import io.shardsweep.intake.EnqueueRequest;
-import io.shardsweep.intake.TaskValidator;
-import io.shardsweep.intake.InvalidRequestException;
-import io.shardsweep.intake.IntakeProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 
+import io.shardsweep.intake.BatchEnqueueRequest;
+import io.shardsweep.intake.EnqueueRequest;
+import io.shardsweep.intake.IntakeProperties;
+import io.shardsweep.intake.InvalidRequestException;
+import io.shardsweep.intake.RequeueRequest;
+import io.shardsweep.intake.TaskValidator;
 import io.shardsweep.storage.StorageBackend;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;

@@ -1,13 +1,15 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.TaskIntake;
-import io.shardsweep.intake.IntakeProperties;
-import io.shardsweep.intake.IntakeMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
-import io.shardsweep.storage.filesystem.FileDeleter;
+import io.shardsweep.intake.IntakeMapper;
+import io.shardsweep.intake.IntakeProperties;
+import io.shardsweep.intake.TaskIntake;
+import io.shardsweep.requeue.RequeueMapper;
+import io.shardsweep.requeue.TaskRequeuer;
 import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.storage.filesystem.FileDeleter;
 import io.shardsweep.storage.filesystem.FileSystemBackend;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -93,6 +95,11 @@ class IntakeConfigurationTest {
         @Bean
         IntakeMapper intakeMapper() {
             return mock(IntakeMapper.class);
+        }
+
+        @Bean
+        TaskRequeuer taskRequeuer() {
+            return new TaskRequeuer(mock(RequeueMapper.class));
         }
 
         @Bean

@@ -1,12 +1,12 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.BatchEnqueueRequest;
-import io.shardsweep.intake.EnqueueRequest;
-import io.shardsweep.intake.TaskView;
-import io.shardsweep.intake.RequestTooLargeException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardsweep.intake.BatchEnqueueRequest;
+import io.shardsweep.intake.EnqueueRequest;
+import io.shardsweep.intake.RequestTooLargeException;
+import io.shardsweep.intake.TaskView;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

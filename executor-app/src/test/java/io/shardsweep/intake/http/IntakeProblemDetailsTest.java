@@ -1,12 +1,12 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.TextExcerpt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 
+import io.shardsweep.TextExcerpt;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;

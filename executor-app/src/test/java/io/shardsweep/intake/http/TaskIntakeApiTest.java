@@ -1,7 +1,5 @@
 package io.shardsweep.intake.http;
 
-import io.shardsweep.intake.EnqueueRequest;
-import io.shardsweep.intake.TaskIntake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
@@ -18,6 +16,8 @@ import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.finish.TaskFinisher;
+import io.shardsweep.intake.EnqueueRequest;
+import io.shardsweep.intake.TaskIntake;
 import io.shardsweep.storage.TaskResult;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.shardsweep.storage.filesystem;
 
-import io.shardsweep.TextExcerpt;
-import io.shardsweep.storage.PathRefusedException;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
+import io.shardsweep.TextExcerpt;
+import io.shardsweep.storage.PathRefusedException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,6 +1,5 @@
 package io.shardsweep.storage.filesystem;
 
-import io.shardsweep.storage.PathRefusedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -8,6 +7,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import io.shardsweep.storage.PathRefusedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

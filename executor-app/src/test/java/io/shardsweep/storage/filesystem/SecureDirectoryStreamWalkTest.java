@@ -1,10 +1,10 @@
 package io.shardsweep.storage.filesystem;
 
-import io.shardsweep.storage.PathRefusedException;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardsweep.storage.PathRefusedException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;

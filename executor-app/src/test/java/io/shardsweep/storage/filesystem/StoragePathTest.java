@@ -1,9 +1,9 @@
 package io.shardsweep.storage.filesystem;
 
-import io.shardsweep.storage.PathRefusedException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardsweep.storage.PathRefusedException;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
