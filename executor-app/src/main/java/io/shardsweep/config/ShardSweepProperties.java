@@ -1,5 +1,6 @@
 package io.shardsweep.config;
 
+import io.shardsweep.xxljob.XxlJobProperties;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;

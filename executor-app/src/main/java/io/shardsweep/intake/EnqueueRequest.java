@@ -1,5 +1,6 @@
 package io.shardsweep.intake;
 
+import io.shardsweep.TextExcerpt;
 /**
  * One task to enqueue, as a producer sends it. Everything is validated by {@link TaskValidator}, with
  * the executor's own path rules; {@code notBefore} is a string so that a malformed instant gets a
@@ -14,7 +15,7 @@ public record EnqueueRequest(String filePath, String businessKey, String notBefo
     /** Bounded and escaped: Spring's request tracing logs arguments, and these come from the network. */
     @Override
     public String toString() {
-        return "EnqueueRequest[filePath=" + Excerpt.quoted(filePath) + ", businessKey=" + Excerpt.quoted(businessKey)
-                + ", notBefore=" + Excerpt.quoted(notBefore) + "]";
+        return "EnqueueRequest[filePath=" + TextExcerpt.quoted(filePath) + ", businessKey=" + TextExcerpt.quoted(businessKey)
+                + ", notBefore=" + TextExcerpt.quoted(notBefore) + "]";
     }
 }

@@ -30,10 +30,6 @@ public interface IntakeMapper {
     /** Locks the DEAD rows among {@code ids}; returns their ids. At most 500 ids per call. */
     List<Long> lockDead(@Param("ids") Collection<Long> ids);
 
-    /** Makes the DEAD rows among {@code ids} PENDING again with a fresh attempt budget; returns how many. */
-    /** Requeues the DEAD rows among {@code ids}; {@code note} is put before their last error. */
-    int requeue(@Param("ids") Collection<Long> ids, @Param("note") String note);
-
     /** The ids among {@code ids} that exist, pending or finished. At most 500 ids per call. */
     List<Long> findKnownIds(@Param("ids") Collection<Long> ids);
 }

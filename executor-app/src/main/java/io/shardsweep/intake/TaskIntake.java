@@ -1,10 +1,12 @@
 package io.shardsweep.intake;
 
-import io.shardsweep.storage.StorageBackend;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.shardsweep.IdChunks;
+import io.shardsweep.TextExcerpt;
 import io.shardsweep.intake.TaskValidator.NewTask;
+import io.shardsweep.requeue.TaskRequeuer;
+import io.shardsweep.storage.StorageBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.core.retry.RetryPolicy;
 import org.springframework.core.retry.RetryTemplate;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -40,8 +42,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class TaskIntake {
 
     private static final Logger log = LoggerFactory.getLogger(TaskIntake.class);
-    /** Put before the previous error of a requeued task, as the job parameters do with theirs. */
-    static final String REQUEUE_NOTE = "requeued by intake API; before: ";
+    /** Who requeued, in the note put before a requeued task's previous error. */
+    static final String REQUEUED_BY = "intake API";
 
     /**
      * A transaction that loses a lock conflict runs again, at most this many times, after a pause that
@@ -58,6 +60,7 @@ public class TaskIntake {
     private static final int MAX_ENQUEUE_ATTEMPTS = 3;
 
     private final IntakeMapper mapper;
+    private final TaskRequeuer requeuer;
     private final TransactionTemplate transaction;
     /**
      * Deadlocks, lock wait timeouts and serialization failures: PessimisticLockingFailureException and
@@ -77,9 +80,10 @@ public class TaskIntake {
     /** Whose path grammar a task must follow: the same one the executor deletes by. */
     private final StorageBackend storage;
 
-    public TaskIntake(IntakeMapper mapper, PlatformTransactionManager transactionManager, IntakeProperties properties,
-                      StorageBackend storage) {
+    public TaskIntake(IntakeMapper mapper, TaskRequeuer requeuer, PlatformTransactionManager transactionManager,
+                      IntakeProperties properties, StorageBackend storage) {
         this.mapper = mapper;
+        this.requeuer = requeuer;
         this.storage = storage;
         this.properties = properties;
         this.transaction = new TransactionTemplate(transactionManager);
@@ -193,7 +197,7 @@ public class TaskIntake {
      */
     public TaskView requeue(long id) {
         TaskView view = inTransaction(() -> {
-            int changed = mapper.requeue(List.of(id), REQUEUE_NOTE);
+            int changed = requeuer.requeueDeadIds(List.of(id), REQUEUED_BY);
             TaskView now = mapper.findById(id);
             if (now == null) {
                 throw new TaskNotFoundException("no task with id " + id + ", neither pending nor finished");
@@ -203,7 +207,7 @@ public class TaskIntake {
             }
             return now;
         });
-        log.info("intake: requeued DEAD task {} ({})", id, Excerpt.quoted(view.filePath()));
+        log.info("intake: requeued DEAD task {} ({})", id, TextExcerpt.quoted(view.filePath()));
         return view;
     }
 
@@ -229,7 +233,7 @@ public class TaskIntake {
             for (List<Long> chunk : IdChunks.of(distinct)) {
                 List<Long> dead = mapper.lockDead(chunk);
                 if (!dead.isEmpty()) {
-                    int changed = mapper.requeue(dead, REQUEUE_NOTE);
+                    int changed = requeuer.requeueDeadIds(dead, REQUEUED_BY);
                     if (changed != dead.size()) {
                         throw new IllegalStateException("requeued " + changed + " of " + dead.size() + " locked DEAD rows; rolled back");
                     }
@@ -286,7 +290,7 @@ public class TaskIntake {
             }
             // The pending row was deleted between the insert and the read without reaching history.
         }
-        throw new IllegalStateException("the task with business key " + Excerpt.quoted(task.businessKey())
+        throw new IllegalStateException("the task with business key " + TextExcerpt.quoted(task.businessKey())
                 + " kept disappearing while it was enqueued; retry");
     }
 

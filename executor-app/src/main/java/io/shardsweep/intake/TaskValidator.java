@@ -1,8 +1,9 @@
 package io.shardsweep.intake;
 
-import io.shardsweep.delete.PathRefusedException;
-import io.shardsweep.delete.StoragePath;
+import io.shardsweep.TextExcerpt;
+import io.shardsweep.storage.PathRefusedException;
 import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.storage.filesystem.StoragePath;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -17,25 +18,25 @@ import java.util.Map;
  * {@code <bucket>/<key>} grammar for S3), so a task accepted here is never refused later for its
  * syntax; the other limits are the columns' (a value that does not fit is refused, never cut).
  */
-final class TaskValidator {
+public final class TaskValidator {
 
     /** {@code file_path VARCHAR(1024)}: stricter than the executor's 4096 bytes. */
-    static final int MAX_FILE_PATH_CHARS = 1024;
+    public static final int MAX_FILE_PATH_CHARS = 1024;
     /** {@code business_key VARCHAR(191)}, counted in characters (code points) like MySQL does. */
-    static final int MAX_BUSINESS_KEY_CHARS = 191;
+    public static final int MAX_BUSINESS_KEY_CHARS = 191;
     /** The range of a MySQL {@code TIMESTAMP(3)} column. */
-    static final Instant MIN_NOT_BEFORE = Instant.parse("1970-01-01T00:00:01Z");
-    static final Instant MAX_NOT_BEFORE = Instant.parse("2038-01-19T03:14:07.999Z");
+    public static final Instant MIN_NOT_BEFORE = Instant.parse("1970-01-01T00:00:01Z");
+    public static final Instant MAX_NOT_BEFORE = Instant.parse("2038-01-19T03:14:07.999Z");
 
     /** A task that passed every rule: the path as sent, the key (or null), the instant cut to milliseconds. */
-    record NewTask(String filePath, String businessKey, Instant notBefore) {
+    public record NewTask(String filePath, String businessKey, Instant notBefore) {
     }
 
     private TaskValidator() {
     }
 
     /** @throws InvalidRequestException listing every rule the task breaks */
-    static NewTask validate(EnqueueRequest request, StorageBackend storage) {
+    public static NewTask validate(EnqueueRequest request, StorageBackend storage) {
         if (request == null) {
             throw new InvalidRequestException(new Violation(null, "body", "the body must be a JSON object with at least filePath"));
         }
@@ -67,7 +68,7 @@ final class TaskValidator {
             if (task != null && task.businessKey() != null) {
                 Integer first = keys.putIfAbsent(task.businessKey(), i);
                 if (first != null) {
-                    violations.add(new Violation(i, "businessKey", Excerpt.quoted(task.businessKey())
+                    violations.add(new Violation(i, "businessKey", TextExcerpt.quoted(task.businessKey())
                             + " is also the key of the task at index " + first + "; a batch may name a key only once"));
                     continue;
                 }
@@ -127,7 +128,7 @@ final class TaskValidator {
                             + MAX_NOT_BEFORE + ", the range of the TIMESTAMP column (MySQL's year-2038 limit)"));
                 }
             } catch (DateTimeParseException e) {
-                violations.add(new Violation(index, "notBefore", Excerpt.quoted(request.notBefore())
+                violations.add(new Violation(index, "notBefore", TextExcerpt.quoted(request.notBefore())
                         + " is not an ISO-8601 instant such as 2026-12-01T00:00:00Z or 2026-12-01T08:00:00+08:00"));
             }
         }
@@ -140,22 +141,22 @@ final class TaskValidator {
             return "is empty; leave it out for a task without a key";
         }
         if (key.codePoints().anyMatch(Character::isISOControl)) {
-            return Excerpt.quoted(key) + " contains a control character";
+            return TextExcerpt.quoted(key) + " contains a control character";
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
-                return Excerpt.quoted(key) + " contains malformed UTF-16 (an unpaired surrogate)";
+                return TextExcerpt.quoted(key) + " contains malformed UTF-16 (an unpaired surrogate)";
             }
         }
         if (key.codePointCount(0, key.length()) > MAX_BUSINESS_KEY_CHARS) {
-            return Excerpt.quoted(key) + " is longer than " + MAX_BUSINESS_KEY_CHARS + " characters, the size of the business_key column";
+            return TextExcerpt.quoted(key) + " is longer than " + MAX_BUSINESS_KEY_CHARS + " characters, the size of the business_key column";
         }
         // MySQL's utf8mb4_bin pads with spaces when it compares, so 'k ' and 'k' would be the same key.
         if (Character.isWhitespace(key.codePointAt(0)) || Character.isWhitespace(key.codePointBefore(key.length()))) {
-            return Excerpt.quoted(key) + " starts or ends with whitespace; MySQL ignores trailing spaces when it compares keys";
+            return TextExcerpt.quoted(key) + " starts or ends with whitespace; MySQL ignores trailing spaces when it compares keys";
         }
         return null;
     }

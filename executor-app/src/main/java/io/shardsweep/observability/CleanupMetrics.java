@@ -4,13 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.shardsweep.compensation.CompensationFinished;
 import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.run.RunFailed;
 import io.shardsweep.run.RunFinished;
 import io.shardsweep.run.RunSummary;
 import io.shardsweep.run.StopReason;
+import io.shardsweep.xxljob.XxlJobRegistryHealthIndicator;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -77,7 +75,6 @@ public class CleanupMetrics implements DisposableBean {
     });
 
     public CleanupMetrics(MeterRegistry registry, BacklogMapper backlog, Clock clock, ShardSweepProperties properties,
-                          @Qualifier("deletePool") ExecutorService deletePool,
                           ObjectProvider<XxlJobRegistryHealthIndicator> registryHealth) {
         this.registry = registry;
         this.backlog = backlog;
@@ -104,8 +101,6 @@ public class CleanupMetrics implements DisposableBean {
         for (StopReason stop : StopReason.values()) {
             runDuration(stop);
         }
-        // Micrometer's executor meters: executor_active_threads, executor_queued_tasks, ... {name="shardsweep.delete"}
-        new ExecutorServiceMetrics(deletePool, "shardsweep.delete", List.of()).bindTo(registry);
         long period = properties.metricsRefresh().toMillis();
         refresher.scheduleWithFixedDelay(this::refreshBacklogAndLogErrors, 0, period, TimeUnit.MILLISECONDS);
     }

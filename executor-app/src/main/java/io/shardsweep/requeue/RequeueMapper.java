@@ -10,6 +10,9 @@ public interface RequeueMapper {
     int requeueIds(@Param("ids") Collection<Long> ids, @Param("shardIndex") int shardIndex,
                    @Param("shardTotal") int shardTotal, @Param("note") String note);
 
+    /** Makes the DEAD rows among {@code ids} PENDING again, of any shard; returns how many. */
+    int requeueDeadIds(@Param("ids") Collection<Long> ids, @Param("note") String note);
+
     int countRequeueableIds(@Param("ids") Collection<Long> ids, @Param("shardIndex") int shardIndex,
                             @Param("shardTotal") int shardTotal);
 

@@ -5,9 +5,14 @@ import io.shardsweep.claim.ShardAssignment;
 import java.util.List;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Isolation;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Owns the manual way back from DEAD: operators requeue chosen rows, or every dead row of a shard. */
+/**
+ * Owns the manual way back from DEAD, for the job's requeue parameters (chosen rows, or every dead
+ * row of a shard) and for the intake API (chosen DEAD rows). Every requeue starts the row over in
+ * the same way; see {@code startOver} in RequeueMapper.xml.
+ */
 @Service
 public class TaskRequeuer {
 
@@ -27,6 +32,15 @@ public class TaskRequeuer {
             requeued += mapper.requeueIds(chunk, shard.index(), shard.total(), note(by));
         }
         return requeued;
+    }
+
+    /**
+     * Requeues the DEAD rows among {@code ids} (at most 500), whatever their shard, inside the
+     * caller's transaction, which has locked them; returns how many.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public int requeueDeadIds(List<Long> ids, String by) {
+        return mapper.requeueDeadIds(ids, note(by));
     }
 
     public int countRequeueableIds(ShardAssignment shard, List<Long> ids) {

@@ -1,25 +1,24 @@
 package io.shardsweep.run;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.history.FinishSummary;
-import io.shardsweep.history.TaskFinisher;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.finish.FinishSummary;
+import io.shardsweep.finish.TaskFinisher;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageBackend;
 import io.shardsweep.storage.StorageClosedException;
+import io.shardsweep.storage.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -51,10 +50,14 @@ public class CleanupRunner {
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
+    private final Timer ownClaims;
+    private final Timer overdueClaims;
+    private final Timer finishes;
 
     public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, StorageBackend storage,
                          @Qualifier("databaseRetry") RetryTemplate databaseRetry,
-                         RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties) {
+                         RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties,
+                         MeterRegistry meters) {
         this.claimer = claimer;
         this.finisher = finisher;
         this.leases = leases;
@@ -64,6 +67,14 @@ public class CleanupRunner {
         this.events = events;
         this.clock = clock;
         this.properties = properties;
+        // Claims and finishes run on the XXL-JOB job thread of each run, not on a pool of ours: these
+        // timers are their counterpart of the deletion pool's executor meters.
+        String claims = "Claim transactions of one batch, with their retries, on the run's job thread; from=own|overdue (sweeping)";
+        this.ownClaims = Timer.builder("shardsweep.claim.duration").description(claims).tag("from", "own").register(meters);
+        this.overdueClaims = Timer.builder("shardsweep.claim.duration").description(claims).tag("from", "overdue").register(meters);
+        this.finishes = Timer.builder("shardsweep.finish.duration")
+                .description("Finishing transactions of one batch (history move, retries, DEAD, releases), with their retries, on the run's job thread")
+                .register(meters);
     }
 
     public RunSummary run(ShardAssignment shard, RunParameters parameters, RunLog runLog) {
@@ -94,19 +105,9 @@ public class CleanupRunner {
         private final RunLog runLog;
         private final Instant started = clock.instant();
         private final Instant deadline;
-        private int batches;
-        private int claimed;
-        private int deleted;
-        private int alreadyAbsent;
-        private int failed;
-        private int dead;
-        private int released;
-        private int lostClaims;
+        private final RunTally tally;
         /** Claiming overdue rows of other shards, after this shard was drained. */
         private boolean sweeping;
-        private int swept;
-        /** Swept rows by {@code id % total}: which shards were stranded. */
-        private final Map<Integer, Integer> sweptByShard = new TreeMap<>();
         private boolean interruptedWhileFinishing;
         private Instant lastProgressAt = started;
         private int filesAtLastProgress;
@@ -117,6 +118,7 @@ public class CleanupRunner {
             this.parameters = parameters;
             this.runLog = runLog;
             this.deadline = started.plus(parameters.timeout());
+            this.tally = new RunTally(shard);
         }
 
         RunSummary execute() {
@@ -140,17 +142,16 @@ public class CleanupRunner {
                     }
                 }
             }
-            if (swept > 0) {
-                String shards = sweptShards();
-                runLog.log("swept {} overdue rows of shards {} (due for more than {}s)", swept, shards, parameters.sweepAfter().toSeconds());
-                log.info("Swept {} overdue rows of shards {} (due for more than {}s)", swept, shards, parameters.sweepAfter().toSeconds());
+            if (tally.swept() > 0) {
+                String shards = tally.sweptShards();
+                runLog.log("swept {} overdue rows of shards {} (due for more than {}s)", tally.swept(), shards, parameters.sweepAfter().toSeconds());
+                log.info("Swept {} overdue rows of shards {} (due for more than {}s)", tally.swept(), shards, parameters.sweepAfter().toSeconds());
             }
             if (stop == StopReason.INTERRUPTED || interruptedWhileFinishing) {
                 Thread.currentThread().interrupt();
                 stop = StopReason.INTERRUPTED;
             }
-            RunSummary summary = new RunSummary(runId, shard, batches, claimed, deleted, alreadyAbsent, failed, dead,
-                    released, lostClaims, swept, Duration.between(started, clock.instant()), stop);
+            RunSummary summary = tally.summary(runId, Duration.between(started, clock.instant()), stop);
             if (summary.unaccounted() != 0) {
                 throw new IllegalStateException("bookkeeping broke: " + summary.unaccounted() + " claimed rows unaccounted in " + summary);
             }
@@ -167,9 +168,9 @@ public class CleanupRunner {
                 // lock wait timeout, as finishes are. Each attempt is a whole claim transaction of its
                 // own (the retry is outside the claimer's proxy): a failed one committed nothing. An
                 // interrupt ends the retry at its next pause.
-                batch = databaseRetry.invoke(() -> sweeping
+                batch = (sweeping ? overdueClaims : ownClaims).record(() -> databaseRetry.invoke(() -> sweeping
                         ? claimer.claimOverdue(shard, parameters.sweepAfter(), parameters.batchSize())
-                        : claimer.claim(shard, parameters.batchSize()));
+                        : claimer.claim(shard, parameters.batchSize())));
             } catch (RuntimeException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     return StopReason.INTERRUPTED; // a claim that threw committed nothing
@@ -179,12 +180,7 @@ public class CleanupRunner {
             if (batch.isEmpty()) {
                 return StopReason.DRAINED;
             }
-            batches++;
-            claimed += batch.size();
-            if (sweeping) {
-                swept += batch.size();
-                batch.ids().forEach(id -> sweptByShard.merge((int) (id % shard.total()), 1, Integer::sum));
-            }
+            tally.claimed(batch.ids(), sweeping);
             leases.track(batch);
             try {
                 List<PendingDeletion> jobs;
@@ -204,7 +200,7 @@ public class CleanupRunner {
                     stop = awaitAll(jobs, batch.token());
                 }
                 List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
-                record(finishReliably(batch, results));
+                tally.finished(finishReliably(batch, results));
                 reportProgress();
                 return stop;
             } finally {
@@ -215,15 +211,6 @@ public class CleanupRunner {
         /** Only a sharded run has other shards to sweep. */
         private boolean sweepsOthers() {
             return parameters.sweeps() && shard.total() > 1;
-        }
-
-        /** e.g. {@code 1/3} or {@code 1/3 (300), 2/3 (40)}. */
-        private String sweptShards() {
-            if (sweptByShard.size() == 1) {
-                return sweptByShard.keySet().iterator().next() + "/" + shard.total();
-            }
-            return sweptByShard.entrySet().stream().map(e -> e.getKey() + "/" + shard.total() + " (" + e.getValue() + ")")
-                    .collect(Collectors.joining(", "));
         }
 
         /** Waits for the batch, looking up regularly for the deadline, for shutdown and for the claim's lease. */
@@ -299,10 +286,10 @@ public class CleanupRunner {
          */
         private FinishSummary finishReliably(ClaimedBatch batch, List<TaskResult> results) {
             try {
-                return databaseRetry.invoke(() -> {
+                return finishes.record(() -> databaseRetry.invoke(() -> {
                     interruptedWhileFinishing |= Thread.interrupted();
                     return finisher.finish(batch, results);
-                });
+                }));
             } catch (RuntimeException e) {
                 runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
                         + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
@@ -315,22 +302,12 @@ public class CleanupRunner {
             }
         }
 
-        private void record(FinishSummary finished) {
-            deleted += finished.deleted();
-            alreadyAbsent += finished.alreadyAbsent();
-            failed += finished.retryScheduled();
-            dead += finished.dead();
-            released += finished.released();
-            lostClaims += finished.lostClaims();
-        }
-
         private void reportProgress() {
-            int files = deleted + alreadyAbsent + failed + dead;
+            int files = tally.files();
             Instant now = clock.instant();
             if (files - filesAtLastProgress >= properties.progressEvery()
                     || Duration.between(lastProgressAt, now).compareTo(properties.progressInterval()) >= 0) {
-                runLog.log("progress: claimed={} deleted={} already_absent={} failed={} dead={} released={} in {}s",
-                        claimed, deleted, alreadyAbsent, failed, dead, released, Duration.between(started, now).toSeconds());
+                runLog.log("progress: {} in {}s", tally.progress(), Duration.between(started, now).toSeconds());
                 filesAtLastProgress = files;
                 lastProgressAt = now;
             }

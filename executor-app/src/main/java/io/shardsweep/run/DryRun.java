@@ -3,7 +3,7 @@ package io.shardsweep.run;
 import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
-import io.shardsweep.delete.PathRefusedException;
+import io.shardsweep.storage.PathRefusedException;
 import io.shardsweep.storage.StorageBackend;
 import io.shardsweep.storage.UnreadablePath;
 import org.springframework.stereotype.Service;

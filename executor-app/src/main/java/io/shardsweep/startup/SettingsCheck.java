@@ -1,11 +1,11 @@
 package io.shardsweep.startup;
 
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.config.XxlJobProperties;
-import io.shardsweep.executor.ShardSweepXxlJobExecutor;
 import io.shardsweep.intake.IntakeProperties;
 import io.shardsweep.storage.StorageProperties;
 import io.shardsweep.storage.s3.S3Properties;
+import io.shardsweep.xxljob.ShardSweepXxlJobExecutor;
+import io.shardsweep.xxljob.XxlJobProperties;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.springframework.boot.context.properties.bind.Bindable;

@@ -1,7 +1,6 @@
 package io.shardsweep.storage;
 
 import io.shardsweep.claim.ClaimedTask;
-import io.shardsweep.history.TaskResult;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -23,7 +23,7 @@ public interface StorageBackend {
      * Checks a {@code file_path} as this backend will read it, for producers (the intake API) to
      * refuse a row before it is stored.
      *
-     * @throws io.shardsweep.delete.PathRefusedException naming the first rule the path breaks
+     * @throws io.shardsweep.storage.PathRefusedException naming the first rule the path breaks
      */
     void checkPath(String filePath);
 

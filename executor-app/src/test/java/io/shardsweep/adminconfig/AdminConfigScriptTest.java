@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.config.XxlJobProperties;
 import io.shardsweep.testsupport.TestDatabase;
+import io.shardsweep.xxljob.XxlJobProperties;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

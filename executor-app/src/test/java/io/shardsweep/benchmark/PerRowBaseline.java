@@ -1,7 +1,7 @@
 package io.shardsweep.benchmark;
 
-import io.shardsweep.delete.DeletionOutcome;
-import io.shardsweep.delete.FileDeleter;
+import io.shardsweep.storage.filesystem.DeletionOutcome;
+import io.shardsweep.storage.filesystem.FileDeleter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

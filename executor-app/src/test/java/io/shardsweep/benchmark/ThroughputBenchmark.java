@@ -18,15 +18,15 @@ import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.delete.ConfinedFileDeleter;
-import io.shardsweep.history.FinishMapper;
-import io.shardsweep.history.TaskFinisher;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.finish.FinishMapper;
+import io.shardsweep.finish.TaskFinisher;
 import io.shardsweep.run.CleanupRunner;
 import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunRegistry;
 import io.shardsweep.run.RunSummary;
+import io.shardsweep.storage.TaskResult;
+import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
 import io.shardsweep.testsupport.DatabaseTest;
 import io.shardsweep.testsupport.TestDatabase;
 import java.lang.management.GarbageCollectorMXBean;
@@ -354,7 +354,7 @@ class ThroughputBenchmark extends DatabaseTest {
         TimedDeleter deleter = new TimedDeleter(confinedDeleter);
         CleanupRunner runner = new CleanupRunner(claimer, finisher, leases,
                 new io.shardsweep.storage.filesystem.FileSystemBackend(deleter, deletePool), databaseRetry, registry,
-                events, clock, properties);
+                events, clock, properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         RunParameters parameters = new RunParameters(BATCH, Duration.ofHours(1), false);
         {
             List<Future<Object[]>> runs = new ArrayList<>();
@@ -905,17 +905,17 @@ class ThroughputBenchmark extends DatabaseTest {
                 params("ids", ids, "owner", "explain", "token", batch.token(), "now", now, "leaseUntil", now)));
         addPlan(lines, state, "renewLeases (" + ids.size() + " ids)", explainer.explain("io.shardsweep.claim.ClaimMapper.renewLeases",
                 params("token", batch.token(), "ids", ids, "leaseUntil", now)));
-        addPlan(lines, state, "copyOwnedToHistory (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.copyOwnedToHistory",
+        addPlan(lines, state, "copyOwnedToHistory (" + ids.size() + " ids)", explainer.explain("io.shardsweep.finish.FinishMapper.copyOwnedToHistory",
                 params("token", batch.token(), "ids", ids, "absentIds", ids.subList(0, 3), "now", now)));
-        addPlan(lines, state, "lockOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.lockOwned",
+        addPlan(lines, state, "lockOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.finish.FinishMapper.lockOwned",
                 params("token", batch.token(), "ids", ids)));
-        addPlan(lines, state, "deleteOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.deleteOwned",
+        addPlan(lines, state, "deleteOwned (" + ids.size() + " ids)", explainer.explain("io.shardsweep.finish.FinishMapper.deleteOwned",
                 params("token", batch.token(), "ids", ids)));
-        addPlan(lines, state, "markFailed", explainer.explain("io.shardsweep.history.FinishMapper.markFailed",
+        addPlan(lines, state, "markFailed", explainer.explain("io.shardsweep.finish.FinishMapper.markFailed",
                 params("token", batch.token(), "id", id, "error", "x", "maxAttempts", 3, "retryAt", now)));
-        addPlan(lines, state, "markDead", explainer.explain("io.shardsweep.history.FinishMapper.markDead",
+        addPlan(lines, state, "markDead", explainer.explain("io.shardsweep.finish.FinishMapper.markDead",
                 params("token", batch.token(), "id", id, "error", "x")));
-        addPlan(lines, state, "release (" + ids.size() + " ids)", explainer.explain("io.shardsweep.history.FinishMapper.release",
+        addPlan(lines, state, "release (" + ids.size() + " ids)", explainer.explain("io.shardsweep.finish.FinishMapper.release",
                 params("token", batch.token(), "ids", ids)));
     }
 

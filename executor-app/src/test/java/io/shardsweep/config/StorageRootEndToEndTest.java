@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardsweep.ShardSweepApplication;
 import io.shardsweep.claim.ShardAssignment;
-import io.shardsweep.delete.ConfinedFileDeleter;
 import io.shardsweep.run.CleanupRunner;
 import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
+import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
 import io.shardsweep.testsupport.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,8 +10,8 @@ import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
 import io.shardsweep.compensation.StaleTaskCompensator;
 import io.shardsweep.run.CleanupRunner;
-import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunFinished;
+import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunSummary;
 import io.shardsweep.run.StopReason;
@@ -70,6 +70,23 @@ class ObservabilityTest extends DatabaseTest {
         assertThat(scrape("shardsweep_tasks_total", "outcome=\"already_absent\"") - absentBefore).isEqualTo(1);
         assertThat(scrape("shardsweep_run_duration_seconds_count", "stop=\"drained\"")).isGreaterThanOrEqualTo(1);
         assertThat(scrape("shardsweep_run_files_per_second", "")).isGreaterThan(0);
+    }
+
+    @Test
+    void prometheus_times_each_batch_claim_and_finish_on_the_run_thread() throws Exception {
+        double ownClaimsBefore = scrape("shardsweep_claim_duration_seconds_count", "from=\"own\"");
+        double overdueClaimsBefore = scrape("shardsweep_claim_duration_seconds_count", "from=\"overdue\"");
+        double finishesBefore = scrape("shardsweep_finish_duration_seconds_count", "");
+        enqueueFiles(12);
+
+        RunSummary summary = runner.run(ShardAssignment.ALL, new RunParameters(5, Duration.ofMinutes(1), false), RunLog.NONE);
+
+        assertThat(summary.batches()).isEqualTo(3);
+        // 3 batches finished, then one claim that found the shard drained
+        assertThat(scrape("shardsweep_claim_duration_seconds_count", "from=\"own\"") - ownClaimsBefore).isEqualTo(4);
+        assertThat(scrape("shardsweep_claim_duration_seconds_count", "from=\"overdue\"") - overdueClaimsBefore).isZero();
+        assertThat(scrape("shardsweep_finish_duration_seconds_count", "") - finishesBefore).isEqualTo(3);
+        assertThat(scrape("shardsweep_finish_duration_seconds_sum", "")).isGreaterThan(0);
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.testsupport.DatabaseTest;
+import io.shardsweep.xxljob.JobParameterParser;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,18 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardsweep.claim.ClaimedBatch;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.claim.TaskClaimer;
-import io.shardsweep.history.TaskFinisher;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.finish.TaskFinisher;
 import io.shardsweep.intake.TaskIntake;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.testsupport.DatabaseTest;
+import io.shardsweep.xxljob.JobParameterParser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.slf4j.helpers.MessageFormatter;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * A file_path whose bytes are not valid UTF-8 (MariaDB stores the encoded surrogate ED B2 80 in a

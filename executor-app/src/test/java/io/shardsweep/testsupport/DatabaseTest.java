@@ -133,7 +133,7 @@ public abstract class DatabaseTest {
 
         @Bean
         @Primary
-        GatedFileDeleter gatedFileDeleter(io.shardsweep.delete.ConfinedFileDeleter real) {
+        GatedFileDeleter gatedFileDeleter(io.shardsweep.storage.filesystem.ConfinedFileDeleter real) {
             return new GatedFileDeleter(real);
         }
     }

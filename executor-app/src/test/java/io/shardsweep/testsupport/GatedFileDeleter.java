@@ -1,8 +1,8 @@
 package io.shardsweep.testsupport;
 
-import io.shardsweep.delete.ConfinedFileDeleter;
-import io.shardsweep.delete.DeletionOutcome;
-import io.shardsweep.delete.FileDeleter;
+import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
+import io.shardsweep.storage.filesystem.DeletionOutcome;
+import io.shardsweep.storage.filesystem.FileDeleter;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

@@ -1,11 +1,9 @@
 package io.shardsweep.storage.filesystem;
 
 import io.shardsweep.claim.ClaimedTask;
-import io.shardsweep.delete.DeletionOutcome;
-import io.shardsweep.delete.FileDeleter;
-import io.shardsweep.delete.PathRefusedException;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.storage.PathRefusedException;
 import io.shardsweep.storage.PendingDeletion;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.UnreadablePath;
 import java.io.IOException;
 import java.util.Map;

@@ -1,8 +1,6 @@
 package io.shardsweep.storage.filesystem;
 
 import io.shardsweep.claim.ClaimedTask;
-import io.shardsweep.delete.FileDeleter;
-import io.shardsweep.delete.StoragePath;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageBackend;
 import io.shardsweep.storage.StorageClosedException;

@@ -1,8 +1,10 @@
 package io.shardsweep.storage.filesystem;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+import io.shardsweep.FixedThreadPool;
 import io.shardsweep.config.ShardSweepProperties;
-import io.shardsweep.delete.ConfinedFileDeleter;
-import io.shardsweep.delete.FileDeleter;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,22 @@ public class FileSystemStorageConfiguration {
             log.warn("storage root: using the portable deletion walk: {}", deleter.fallbackReason());
         }
         return deleter;
+    }
+
+    /**
+     * The bounded pool all cleanup runs of this instance share, so that concurrent runs together
+     * never exceed {@code shardsweep.delete-pool-size}. Threads start with the application: a pool
+     * thread created lazily by a run would inherit that run's XXL-JOB context.
+     */
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService deletePool(ShardSweepProperties properties) {
+        return FixedThreadPool.started("shardsweep-delete", properties.deletePoolSize());
+    }
+
+    /** Micrometer's executor meters of the pool: {@code executor_active_threads{name="shardsweep.delete"}} and the rest. */
+    @Bean
+    MeterBinder deletePoolMetrics(@Qualifier("deletePool") ExecutorService deletePool) {
+        return new ExecutorServiceMetrics(deletePool, "shardsweep.delete", List.of());
     }
 
     @Bean

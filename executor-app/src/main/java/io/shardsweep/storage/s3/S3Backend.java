@@ -1,13 +1,14 @@
 package io.shardsweep.storage.s3;
 
+import io.shardsweep.TextExcerpt;
 import io.shardsweep.claim.ClaimedTask;
-import io.shardsweep.delete.PathRefusedException;
-import io.shardsweep.delete.StoragePath;
-import io.shardsweep.history.TaskResult;
+import io.shardsweep.storage.PathRefusedException;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageBackend;
 import io.shardsweep.storage.StorageClosedException;
+import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.UnreadablePath;
+import io.shardsweep.storage.filesystem.StoragePath;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -175,7 +176,7 @@ public final class S3Backend implements StorageBackend {
             } catch (SdkException e) {
                 metrics.requestFailed("client");
                 failAll(rowsByKey, "S3 DeleteObjects on bucket " + bucket + " failed: " + e.getClass().getSimpleName() + ": "
-                        + StoragePath.excerpt(e.getMessage()) + "; outcome unknown, retried");
+                        + TextExcerpt.quoted(e.getMessage()) + "; outcome unknown, retried");
                 return;
             }
             metrics.requestSucceeded();
@@ -189,7 +190,7 @@ public final class S3Backend implements StorageBackend {
                 List<PendingDeletion> rows = rowsByKey.remove(error.key());
                 if (rows != null) {
                     metrics.error(error.code());
-                    String reason = "S3 " + error.code() + ": " + StoragePath.excerpt(error.message());
+                    String reason = "S3 " + error.code() + ": " + TextExcerpt.quoted(error.message());
                     for (PendingDeletion row : rows) {
                         log.info("Task {} not deleted: {}", row.task().id(), reason);
                         row.complete(TaskResult.failed(row.task(), TaskResult.Kind.FAILED, reason));

@@ -1,7 +1,8 @@
 package io.shardsweep.storage.s3;
 
-import io.shardsweep.delete.PathRefusedException;
-import io.shardsweep.delete.StoragePath;
+import io.shardsweep.TextExcerpt;
+import io.shardsweep.storage.PathRefusedException;
+import io.shardsweep.storage.filesystem.StoragePath;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
@@ -44,7 +45,7 @@ public record S3Location(String bucket, String key) {
         String bucket = raw.substring(0, slash);
         String key = raw.substring(slash + 1);
         if (!buckets.contains(bucket)) {
-            throw refuse(raw, "names bucket " + StoragePath.excerpt(bucket) + ", which is not in shardsweep.s3.buckets");
+            throw refuse(raw, "names bucket " + TextExcerpt.quoted(bucket) + ", which is not in shardsweep.s3.buckets");
         }
         if (key.isEmpty()) {
             throw refuse(raw, "has an empty key");
@@ -68,7 +69,7 @@ public record S3Location(String bucket, String key) {
     }
 
     private static PathRefusedException refuse(String raw, String reason) {
-        return new PathRefusedException("Refused S3 location " + StoragePath.excerpt(raw) + ": it " + reason);
+        return new PathRefusedException("Refused S3 location " + TextExcerpt.quoted(raw) + ": it " + reason);
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.shardsweep.storage.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.shardsweep.delete.PathRefusedException;
+import io.shardsweep.storage.PathRefusedException;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 

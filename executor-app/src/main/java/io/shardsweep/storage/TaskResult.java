@@ -1,0 +1,32 @@
+package io.shardsweep.storage;
+
+import io.shardsweep.claim.ClaimedTask;
+
+/** What happened to one claimed row in a run. */
+public record TaskResult(ClaimedTask task, Kind kind, String error) {
+
+    public enum Kind {
+        /** File removed: the row moves to history. */
+        DELETED,
+        /** File already gone: the row moves to history. */
+        ALREADY_ABSENT,
+        /** Deletion failed: retry later, or DEAD once attempts are used up. */
+        FAILED,
+        /** Path may never be deleted: DEAD at once. */
+        REFUSED,
+        /** Never started because the run stopped: back to PENDING, no attempt used. */
+        UNSTARTED
+    }
+
+    public static TaskResult of(ClaimedTask task, Kind kind) {
+        return new TaskResult(task, kind, null);
+    }
+
+    public static TaskResult failed(ClaimedTask task, Kind kind, String error) {
+        return new TaskResult(task, kind, error);
+    }
+
+    public long id() {
+        return task.id();
+    }
+}
