@@ -1,7 +1,6 @@
 package io.shardsweep.claim;
 
 import io.shardsweep.IdChunks;
-import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -28,7 +27,7 @@ public class LeaseKeeper implements DisposableBean {
 
     private final ClaimMapper mapper;
     private final Clock clock;
-    private final ShardSweepProperties properties;
+    private final LeaseSettings settings;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "shardsweep-lease-keeper");
@@ -36,11 +35,11 @@ public class LeaseKeeper implements DisposableBean {
         return thread;
     });
 
-    public LeaseKeeper(ClaimMapper mapper, Clock clock, ShardSweepProperties properties) {
+    public LeaseKeeper(ClaimMapper mapper, Clock clock, LeaseSettings settings) {
         this.mapper = mapper;
         this.clock = clock;
-        this.properties = properties;
-        long periodMillis = properties.leaseRenewInterval().toMillis();
+        this.settings = settings;
+        long periodMillis = settings.renewInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::renewAndLogErrors, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -78,7 +77,7 @@ public class LeaseKeeper implements DisposableBean {
      * for each other. A claim whose renewal fails is retried next round; the others still renew.
      */
     public int renewNow() {
-        Instant leaseUntil = clock.instant().plus(properties.staleThreshold());
+        Instant leaseUntil = clock.instant().plus(settings.lease());
         int renewed = 0;
         for (Map.Entry<String, Lease> entry : List.copyOf(leases.entrySet())) {
             String token = entry.getKey();
@@ -108,7 +107,7 @@ public class LeaseKeeper implements DisposableBean {
             return rows;
         } catch (RuntimeException e) {
             log.warn("Could not renew the lease of claim {} (ends {}); next try in {}: {}", token, lease.until,
-                    properties.leaseRenewInterval(), e.toString());
+                    settings.renewInterval(), e.toString());
             return 0;
         }
     }
@@ -119,7 +118,7 @@ public class LeaseKeeper implements DisposableBean {
             log.debug("Renewed the lease of {} in-progress rows.", renewed);
         } catch (RuntimeException e) {
             // Keep the loop alive: a passing database outage must not end renewal for good.
-            log.warn("Could not renew claim leases; will retry in {}: {}", properties.leaseRenewInterval(), e.toString());
+            log.warn("Could not renew claim leases; will retry in {}: {}", settings.renewInterval(), e.toString());
         }
     }
 

@@ -2,7 +2,6 @@ package io.shardsweep.claim;
 
 import io.shardsweep.IdChunks;
 import io.shardsweep.ShardSweepException;
-import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,13 +25,13 @@ public class TaskClaimer {
 
     private final ClaimMapper mapper;
     private final Clock clock;
-    private final ShardSweepProperties properties;
+    private final LeaseSettings lease;
     private final InstanceIdentity identity;
 
-    public TaskClaimer(ClaimMapper mapper, Clock clock, ShardSweepProperties properties, InstanceIdentity identity) {
+    public TaskClaimer(ClaimMapper mapper, Clock clock, LeaseSettings lease, InstanceIdentity identity) {
         this.mapper = mapper;
         this.clock = clock;
-        this.properties = properties;
+        this.lease = lease;
         this.identity = identity;
     }
 
@@ -62,7 +61,7 @@ public class TaskClaimer {
 
     private ClaimedBatch claimFrom(Function<Instant, List<Long>> candidates) {
         Instant now = clock.instant();
-        Instant leaseUntil = now.plus(properties.staleThreshold());
+        Instant leaseUntil = now.plus(lease.lease());
         String token = UUID.randomUUID().toString();
         List<ClaimedTask> tasks = lockFreeDueRows(candidates, now);
         int stamped = 0;

@@ -1,11 +1,10 @@
 package io.shardsweep.compensation;
 
-import io.shardsweep.config.ShardSweepProperties;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.IntSupplier;
 import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.core.retry.RetryTemplate;
@@ -24,15 +23,15 @@ public class StaleTaskCompensator {
     private final CompensationMapper mapper;
     private final ApplicationEventPublisher events;
     private final Clock clock;
-    private final ShardSweepProperties properties;
+    private final CompensationSettings settings;
     private final RetryTemplate databaseRetry;
 
-    public StaleTaskCompensator(CompensationMapper mapper, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties,
+    public StaleTaskCompensator(CompensationMapper mapper, ApplicationEventPublisher events, Clock clock, CompensationSettings settings,
                                 @Qualifier("databaseRetry") RetryTemplate databaseRetry) {
         this.mapper = mapper;
         this.events = events;
         this.clock = clock;
-        this.properties = properties;
+        this.settings = settings;
         this.databaseRetry = databaseRetry;
     }
 
@@ -40,8 +39,8 @@ public class StaleTaskCompensator {
         Instant started = clock.instant();
         // One cut-off for the whole pass: rows whose lease runs out while we work wait for the next pass.
         Instant now = started;
-        int page = properties.compensationPageSize();
-        int max = properties.maxAttempts();
+        int page = settings.pageSize();
+        int max = settings.maxAttempts();
         int[] pages = {0};
         int dead = drain(() -> mapper.parkExhausted(now, max, page), page, pages, onPage);
         int reset = drain(() -> mapper.resetStale(now, max, page), page, pages, onPage);

@@ -4,7 +4,6 @@ import io.shardsweep.IdChunks;
 import io.shardsweep.ShardSweepException;
 import io.shardsweep.TextExcerpt;
 import io.shardsweep.claim.ClaimedBatch;
-import io.shardsweep.config.ShardSweepProperties;
 import io.shardsweep.storage.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +35,7 @@ public class TaskFinisher {
 
     private final FinishMapper mapper;
     private final Clock clock;
-    private final ShardSweepProperties properties;
+    private final RetrySettings retries;
     /**
      * NESTED: a transaction of its own when the caller has none, as in the runner; a savepoint in a
      * caller's transaction, so that rolling the fast path back never takes the caller's work with it.
@@ -44,10 +43,10 @@ public class TaskFinisher {
     private final TransactionTemplate fastPathTransaction;
     private final TransactionTemplate transaction;
 
-    public TaskFinisher(FinishMapper mapper, Clock clock, ShardSweepProperties properties, PlatformTransactionManager transactions) {
+    public TaskFinisher(FinishMapper mapper, Clock clock, RetrySettings retries, PlatformTransactionManager transactions) {
         this.mapper = mapper;
         this.clock = clock;
-        this.properties = properties;
+        this.retries = retries;
         this.transaction = readCommitted(transactions, TransactionDefinition.PROPAGATION_REQUIRED);
         this.fastPathTransaction = readCommitted(transactions, TransactionDefinition.PROPAGATION_NESTED);
     }
@@ -88,11 +87,11 @@ public class TaskFinisher {
         for (TaskResult result : results) {
             switch (result.kind()) {
                 case FAILED -> {
-                    int changed = mapper.markFailed(token, result.id(), storedError(result.error()), properties.maxAttempts(),
+                    int changed = mapper.markFailed(token, result.id(), storedError(result.error()), retries.maxAttempts(),
                             now.plus(backoff(result.task().attempts())));
                     if (changed == 0) {
                         lost++;
-                    } else if (result.task().attempts() + 1 >= properties.maxAttempts()) {
+                    } else if (result.task().attempts() + 1 >= retries.maxAttempts()) {
                         dead++;
                     } else {
                         retry++;
@@ -158,7 +157,7 @@ public class TaskFinisher {
 
     /** retry-backoff, doubled for each earlier failure. */
     Duration backoff(int earlierAttempts) {
-        return properties.retryBackoff().multipliedBy(1L << Math.min(earlierAttempts, MAX_BACKOFF_DOUBLINGS));
+        return retries.backoff().multipliedBy(1L << Math.min(earlierAttempts, MAX_BACKOFF_DOUBLINGS));
     }
 
     /** The error as stored in {@code last_error}: at most {@value #MAX_ERROR_LENGTH} chars. */

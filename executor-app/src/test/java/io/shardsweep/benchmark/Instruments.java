@@ -153,7 +153,7 @@ final class Instruments {
 
         TimedClaimer(TaskClaimer delegate, ClaimMapper mapper, Clock clock, ShardSweepProperties properties,
                      InstanceIdentity identity, Map<String, Integer> shardOfToken) {
-            super(mapper, clock, properties, identity);
+            super(mapper, clock, io.shardsweep.claim.LeaseSettings.from(properties), identity);
             this.delegate = delegate;
             this.shardOfToken = shardOfToken;
         }
@@ -192,7 +192,7 @@ final class Instruments {
 
         TimedFinisher(TaskFinisher delegate, FinishMapper mapper, Clock clock, ShardSweepProperties properties,
                       PlatformTransactionManager transactions, Map<String, Integer> shardOfToken) {
-            super(mapper, clock, properties, transactions);
+            super(mapper, clock, io.shardsweep.finish.RetrySettings.from(properties), transactions);
             this.delegate = delegate;
             this.shardOfToken = shardOfToken;
         }

@@ -55,7 +55,7 @@ class LeaseKeeperTest extends DatabaseTest {
         enqueueFiles(6);
         ClaimedBatch batch = claimer.claim(new ShardAssignment(0, 2), 10);
         ClaimedBatch other = claimer.claim(new ShardAssignment(1, 2), 10);
-        keeper = new LeaseKeeper(mapper, clock, properties);
+        keeper = new LeaseKeeper(mapper, clock, LeaseSettings.from(properties));
         keeper.track(batch);
         assertThat(keeper.leaseUntil(batch.token())).contains(batch.leaseUntil());
 
@@ -80,7 +80,7 @@ class LeaseKeeperTest extends DatabaseTest {
         enqueueFiles(6);
         ClaimedBatch failing = claimer.claim(new ShardAssignment(0, 2), 10);
         ClaimedBatch healthy = claimer.claim(new ShardAssignment(1, 2), 10);
-        keeper = new LeaseKeeper(failingFor(failing.token()), clock, properties);
+        keeper = new LeaseKeeper(failingFor(failing.token()), clock, LeaseSettings.from(properties));
         keeper.track(failing);
         keeper.track(healthy);
 
@@ -96,7 +96,7 @@ class LeaseKeeperTest extends DatabaseTest {
     void a_renewal_that_finds_rows_no_longer_owned_by_the_claim_leaves_the_reported_lease_end_unchanged() {
         enqueueFiles(3);
         ClaimedBatch batch = claimer.claim(ShardAssignment.ALL, 10);
-        keeper = new LeaseKeeper(mapper, clock, properties);
+        keeper = new LeaseKeeper(mapper, clock, LeaseSettings.from(properties));
         keeper.track(batch);
         // One row was taken from the claim (compensated after its lease ran out, say).
         jdbc.update("UPDATE file_deletion_task SET status = 'PENDING', claim_token = NULL, lease_until = NULL WHERE id = ?",
@@ -123,7 +123,7 @@ class LeaseKeeperTest extends DatabaseTest {
         CountDownLatch renewing = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
         AtomicBoolean renewalWritten = new AtomicBoolean();
-        keeper = new LeaseKeeper(renewalWaitingFor(renewing, proceed, renewalWritten), clock, properties);
+        keeper = new LeaseKeeper(renewalWaitingFor(renewing, proceed, renewalWritten), clock, LeaseSettings.from(properties));
         keeper.track(batch);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try {

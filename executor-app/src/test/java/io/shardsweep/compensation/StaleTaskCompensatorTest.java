@@ -73,7 +73,7 @@ class StaleTaskCompensatorTest extends DatabaseTest {
                         throw e.getCause();
                     }
                 });
-        StaleTaskCompensator withBrokenConnection = new StaleTaskCompensator(brokenOnce, event -> { }, clock, properties, databaseRetry);
+        StaleTaskCompensator withBrokenConnection = new StaleTaskCompensator(brokenOnce, event -> { }, clock, CompensationSettings.from(properties), databaseRetry);
 
         CompensationSummary summary = withBrokenConnection.compensate(changed -> { });
 

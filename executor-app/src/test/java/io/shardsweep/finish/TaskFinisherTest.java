@@ -115,7 +115,7 @@ class TaskFinisherTest extends DatabaseTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }), clock, properties, transactions);
+        }), clock, RetrySettings.from(properties), transactions);
         FinishSummary late;
         try {
             late = finisherWithTakeover.finish(stale, all(stale, TaskResult.Kind.DELETED));
