@@ -14,11 +14,11 @@ import software.amazon.awssdk.core.exception.SdkClientException;
  * What one HeadBucket answer says about the endpoint and one bucket.
  *
  * <p>HeadBucket needs {@code s3:ListBucket}, which the executor's minimal policy ({@code s3:DeleteObject} only)
- * does not grant, so in production the expected answer is 403. S3 answers 404 for a bucket that does not
- * exist whatever the caller may do, and 403 only for one that exists, so a 403 still says that the endpoint
- * answers and the bucket is there. A HEAD answer has no body, hence no error code: credentials that S3 refuses
- * (an unknown key, a bad signature) also read as 403 here, and only the deletes' {@code
- * shardsweep_s3_errors_total{code}} tells them apart.
+ * does not grant, so in production the expected answer is 403. To credentials it accepts, S3 answers 404 for
+ * a bucket that does not exist and 403 for one that exists without that permission, so a 403 says that the
+ * endpoint answers and the bucket is there. A HEAD answer has no body, hence no error code: credentials that
+ * S3 refuses (an unknown key, a bad signature) get 403 for any bucket and read the same here; only the
+ * deletes' {@code shardsweep_s3_errors_total{code}} tells them apart.
  *
  * @param bucket the bucket probed
  * @param up whether this bucket counts as UP
