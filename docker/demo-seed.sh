@@ -11,10 +11,17 @@
 #   20 rows whose file never existed -> history, outcome ALREADY_ABSENT
 #   3 hostile paths                  -> stay in the task table as DEAD, last_error says why
 #   10 files with a 7-day grace      -> stay PENDING (not_before in the future), files kept
+#
+# DEMO_STORAGE=s3 (docker/compose.minio.yaml): rows <bucket>/<key> for the objects that
+# minio/minio-setup.sh put in MinIO, and no files. The same kinds of rows, except that the 20 keys that
+# never existed are DELETED too (S3 answers "deleted" for them), and the hostile paths are an unlisted
+# bucket, a '..' key and an absolute path.
 set -euo pipefail
 
 STORAGE=${STORAGE_ROOT:-/data/storage}
 DEMO_FILES=${DEMO_FILES:-1000}
+DEMO_STORAGE=${DEMO_STORAGE:-filesystem}
+case "$DEMO_STORAGE" in filesystem | s3) ;; *) echo "demo-seed: DEMO_STORAGE must be filesystem or s3, got '$DEMO_STORAGE'" >&2; exit 1 ;; esac
 EXECUTOR_UID=${EXECUTOR_UID:-10001}
 WAIT_SECONDS=${WAIT_SECONDS:-600}
 
@@ -54,27 +61,52 @@ file() { # file <relative path>: a small file the executor may delete
     printf 'ShardSweep demo file %s\n' "$1" > "$STORAGE/$1"
 }
 
-echo "demo-seed: creating $DEMO_FILES files under $STORAGE/videos/demo"
-for ((i = 1; i <= DEMO_FILES; i++)); do
-    path=$(printf 'videos/demo/%s/%03d/video-%05d.mp4' "$batch" $((i % 100)) "$i")
-    file "$path"
-    values+=("('$path', 'demo:$batch:video:$i', NULL)")
-done
-for ((i = 1; i <= 20; i++)); do
-    values+=("('videos/demo/$batch/gone/video-$i.mp4', 'demo:$batch:gone:$i', NULL)")
-done
-for ((i = 1; i <= 10; i++)); do
-    path="videos/demo/$batch/later/video-$i.mp4"
-    file "$path"
-    values+=("('$path', 'demo:$batch:later:$i', CURRENT_TIMESTAMP(3) + INTERVAL 7 DAY)")
-done
-values+=("('../outside-the-root.txt', 'demo:$batch:refused:1', NULL)")
-values+=("('/etc/hostname', 'demo:$batch:refused:2', NULL)")
-values+=("('videos/demo/$batch/./dot.mp4', 'demo:$batch:refused:3', NULL)")
+case "$DEMO_STORAGE" in
+filesystem)
+    echo "demo-seed: creating $DEMO_FILES files under $STORAGE/videos/demo"
+    for ((i = 1; i <= DEMO_FILES; i++)); do
+        path=$(printf 'videos/demo/%s/%03d/video-%05d.mp4' "$batch" $((i % 100)) "$i")
+        file "$path"
+        values+=("('$path', 'demo:$batch:video:$i', NULL)")
+    done
+    for ((i = 1; i <= 20; i++)); do
+        values+=("('videos/demo/$batch/gone/video-$i.mp4', 'demo:$batch:gone:$i', NULL)")
+    done
+    for ((i = 1; i <= 10; i++)); do
+        path="videos/demo/$batch/later/video-$i.mp4"
+        file "$path"
+        values+=("('$path', 'demo:$batch:later:$i', CURRENT_TIMESTAMP(3) + INTERVAL 7 DAY)")
+    done
+    values+=("('../outside-the-root.txt', 'demo:$batch:refused:1', NULL)")
+    values+=("('/etc/hostname', 'demo:$batch:refused:2', NULL)")
+    values+=("('videos/demo/$batch/./dot.mp4', 'demo:$batch:refused:3', NULL)")
 
-# The executors run as uid $EXECUTOR_UID and must be able to unlink in these directories.
-chown "$EXECUTOR_UID:$EXECUTOR_UID" "$STORAGE" "$STORAGE/videos" "$STORAGE/videos/demo"
-chown -R "$EXECUTOR_UID:$EXECUTOR_UID" "$STORAGE/videos/demo/$batch"
+    # The executors run as uid $EXECUTOR_UID and must be able to unlink in these directories.
+    chown "$EXECUTOR_UID:$EXECUTOR_UID" "$STORAGE" "$STORAGE/videos" "$STORAGE/videos/demo"
+    chown -R "$EXECUTOR_UID:$EXECUTOR_UID" "$STORAGE/videos/demo/$batch"
+    ;;
+s3)
+    # The keys of minio/minio-setup.sh, which put the objects in MinIO on its first start.
+    echo "demo-seed: queueing $DEMO_FILES objects of the buckets video and mediafiles"
+    for ((i = 1; i <= DEMO_FILES; i++)); do
+        if ((i % 2 == 1)); then
+            path=$(printf 'video/demo/%02d/video-%05d.mp4' $((i % 100)) "$i")
+        else
+            path=$(printf 'mediafiles/demo/%02d/image-%05d.jpg' $((i % 100)) "$i")
+        fi
+        values+=("('$path', 'demo:$batch:object:$i', NULL)")
+    done
+    for ((i = 1; i <= 20; i++)); do
+        values+=("('video/demo/gone/video-$i.mp4', 'demo:$batch:gone:$i', NULL)")
+    done
+    for ((i = 1; i <= 10; i++)); do
+        values+=("('video/demo/later/video-$i.mp4', 'demo:$batch:later:$i', CURRENT_TIMESTAMP(3) + INTERVAL 7 DAY)")
+    done
+    values+=("('other/demo/not-listed.mp4', 'demo:$batch:refused:1', NULL)")
+    values+=("('video/demo/../escape.mp4', 'demo:$batch:refused:2', NULL)")
+    values+=("('/video/demo/absolute.mp4', 'demo:$batch:refused:3', NULL)")
+    ;;
+esac
 
 echo "demo-seed: enqueueing ${#values[@]} rows"
 {

@@ -192,6 +192,11 @@ class ObservabilityTest extends DatabaseTest {
         assertThat(health.health().getStatus()).isEqualTo(Status.UP);
     }
 
+    @Test
+    void health_has_no_s3_component_with_the_file_system_backend() {
+        assertThat(health.healthForPath("s3")).as("the s3 component of /actuator/health").isNull();
+    }
+
     /** The value of the first Prometheus sample of {@code metric} whose labels contain {@code label}. */
     private double scrape(String metric, String label) throws Exception {
         String body = new String(prometheus.scrape(PrometheusOutputFormat.CONTENT_TYPE_004, null).getBody(), StandardCharsets.UTF_8);

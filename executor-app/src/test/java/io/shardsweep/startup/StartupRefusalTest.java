@@ -98,7 +98,10 @@ class StartupRefusalTest {
                         "shardsweep.s3.endpoint uses plain http to a host that is not loopback", null),
                 Arguments.of("shardsweep.s3.request-timeout above shardsweep.in-flight-grace",
                         List.of("--shardsweep.storage.type=s3", "--shardsweep.s3.buckets=video", "--shardsweep.s3.request-timeout=1m"),
-                        "shardsweep.s3.request-timeout (PT1M) exceeds shardsweep.in-flight-grace (PT30S)", null));
+                        "shardsweep.s3.request-timeout (PT1M) exceeds shardsweep.in-flight-grace (PT30S)", null),
+                Arguments.of("shardsweep.s3.health.timeout=0s",
+                        List.of("--shardsweep.storage.type=s3", "--shardsweep.s3.buckets=video", "--shardsweep.s3.health.timeout=0s"),
+                        "shardsweep.s3.health.timeout must be a positive duration of at most 1m, got PT0S", null));
     }
 
     @ParameterizedTest(name = "{0}")

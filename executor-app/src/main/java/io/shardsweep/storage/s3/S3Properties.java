@@ -27,6 +27,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param concurrentRequests DeleteObjects requests in flight at once per instance; also the connection pool size
  * @param requestTimeout the whole of one DeleteObjects call, retries included; at most shardsweep.in-flight-grace
  * @param retries retries of a failed request (5xx, SlowDown, connection error) by the SDK, with backoff; 0 turns them off
+ * @param health the {@code s3} health component's probe of the endpoint and the buckets
  */
 @ConfigurationProperties("shardsweep.s3")
 public record S3Properties(
@@ -38,10 +39,15 @@ public record S3Properties(
         @DefaultValue("" + MAX_KEYS_PER_REQUEST) int keysPerRequest,
         @DefaultValue("4") int concurrentRequests,
         @DefaultValue("30s") Duration requestTimeout,
-        @DefaultValue("2") int retries) {
+        @DefaultValue("2") int retries,
+        @DefaultValue HealthCheck health) {
 
     /** DeleteObjects takes at most this many keys; S3Mock accepts more, real S3 answers MalformedXML. */
     public static final int MAX_KEYS_PER_REQUEST = 1000;
+    /** Short: a health request that finds no cached result waits for the probe. */
+    static final int DEFAULT_HEALTH_TIMEOUT_SECONDS = 2;
+    /** As often as the executor's registry beat: the xxlJobRegistry indicator caches for the same time. */
+    static final int DEFAULT_HEALTH_CACHE_TTL_SECONDS = 30;
     /** The S3 naming rules, without the IP-address form and the reserved prefixes. */
     private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final Pattern REGION = Pattern.compile("[a-z0-9-]{1,64}");
@@ -78,6 +84,34 @@ public record S3Properties(
         }
         if (!endpoint.isEmpty()) {
             checkEndpoint(endpoint, allowInsecureHttp);
+        }
+        health = health == null ? HealthCheck.DEFAULTS : health;
+    }
+
+    /**
+     * The {@code s3} health component: one HeadBucket per listed bucket, on a client of its own.
+     *
+     * @param timeout the whole of one HeadBucket call (connect, answer), with no retry; bounds how long a health
+     *     request waits for a stalled endpoint. Its own, not {@code request-timeout}: a health check must answer
+     *     quickly. 1 ms to 1 minute.
+     * @param cacheTtl how long a probe's result is served before the next health request probes again, so that
+     *     frequent scrapes and probes do not each send requests to the object store
+     */
+    public record HealthCheck(
+            @DefaultValue("" + DEFAULT_HEALTH_TIMEOUT_SECONDS + "s") Duration timeout,
+            @DefaultValue("" + DEFAULT_HEALTH_CACHE_TTL_SECONDS + "s") Duration cacheTtl) {
+
+        private static final Duration MAX_TIMEOUT = Duration.ofMinutes(1);
+        static final HealthCheck DEFAULTS =
+                new HealthCheck(Duration.ofSeconds(DEFAULT_HEALTH_TIMEOUT_SECONDS), Duration.ofSeconds(DEFAULT_HEALTH_CACHE_TTL_SECONDS));
+
+        public HealthCheck {
+            if (timeout == null || timeout.isZero() || timeout.isNegative() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("shardsweep.s3.health.timeout must be a positive duration of at most 1m, got " + timeout);
+            }
+            if (cacheTtl == null || cacheTtl.isZero() || cacheTtl.isNegative()) {
+                throw new IllegalArgumentException("shardsweep.s3.health.cache-ttl must be a positive duration, got " + cacheTtl);
+            }
         }
     }
 

@@ -2,12 +2,15 @@ package io.shardsweep.storage.s3;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardsweep.FixedThreadPool;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -33,24 +36,52 @@ public class S3StorageConfiguration {
      */
     @Bean(destroyMethod = "close")
     S3Client s3Client(S3Properties s3, S3RequestMetrics metrics) {
-        S3ClientBuilder builder = S3Client.builder()
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
-                .forcePathStyle(s3.pathStyleAccess())
+        S3ClientBuilder builder = clientBuilder(s3)
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(s3.concurrentRequests()))
                 .overrideConfiguration(o -> o.apiCallTimeout(s3.requestTimeout())
                         .addExecutionInterceptor(metrics.throttleCounter())
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(s3.retries() + 1).build()));
+        log.info("S3 storage: endpoint {}, region {}, buckets {}, path-style {}, {} keys per request, {} concurrent requests,"
+                        + " request timeout {}, {} retries",
+                endpointName(s3), s3.region().isEmpty() ? "from the SDK's chain" : s3.region(),
+                s3.buckets(), s3.pathStyleAccess(), s3.keysPerRequest(), s3.concurrentRequests(), s3.requestTimeout(), s3.retries());
+        return builder.build();
+    }
+
+    /**
+     * The {@code s3} health component, on a client of its own: one connection, no retry, each call bounded
+     * by {@code shardsweep.s3.health.timeout} (the socket's own timeouts are a backstop just above it, so that
+     * a stalled endpoint reads as that timeout). Not a bean of its own, so the deletes' client stays the only one.
+     */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnEnabledHealthIndicator("s3")
+    S3HealthIndicator s3HealthIndicator(S3Properties s3, Clock clock) {
+        Duration timeout = s3.health().timeout();
+        Duration backstop = timeout.plusSeconds(1);
+        S3Client probeClient = clientBuilder(s3)
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(1)
+                        .connectionTimeout(backstop).socketTimeout(backstop).connectionAcquisitionTimeout(backstop))
+                .overrideConfiguration(o -> o.apiCallTimeout(timeout).retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+        return new S3HealthIndicator(probeClient, s3.buckets(), endpointName(s3), s3.health(), clock);
+    }
+
+    /** What both clients share: credentials from the SDK's default chain only, addressing, endpoint, region. */
+    private static S3ClientBuilder clientBuilder(S3Properties s3) {
+        S3ClientBuilder builder = S3Client.builder()
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .forcePathStyle(s3.pathStyleAccess());
         if (s3.endpointUri() != null) {
             builder.endpointOverride(s3.endpointUri());
         }
         if (!s3.region().isEmpty()) {
             builder.region(Region.of(s3.region()));
         }
-        log.info("S3 storage: endpoint {}, region {}, buckets {}, path-style {}, {} keys per request, {} concurrent requests,"
-                        + " request timeout {}, {} retries",
-                s3.endpointUri() == null ? "AWS S3" : s3.endpointUri(), s3.region().isEmpty() ? "from the SDK's chain" : s3.region(),
-                s3.buckets(), s3.pathStyleAccess(), s3.keysPerRequest(), s3.concurrentRequests(), s3.requestTimeout(), s3.retries());
-        return builder.build();
+        return builder;
+    }
+
+    private static String endpointName(S3Properties s3) {
+        return s3.endpointUri() == null ? "AWS S3" : s3.endpointUri().toString();
     }
 
     /**

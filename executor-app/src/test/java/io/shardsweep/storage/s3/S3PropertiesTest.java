@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class S3PropertiesTest {
 
     private static S3Properties of(String endpoint, List<String> buckets, boolean allowInsecureHttp, int keysPerRequest) {
-        return new S3Properties(endpoint, "us-east-1", true, buckets, allowInsecureHttp, keysPerRequest, 4, Duration.ofSeconds(30), 2);
+        return new S3Properties(endpoint, "us-east-1", true, buckets, allowInsecureHttp, keysPerRequest, 4, Duration.ofSeconds(30), 2, null);
     }
 
     @Test
@@ -74,5 +74,19 @@ class S3PropertiesTest {
 
         assertThatThrownBy(() -> s3.requireWithinGrace(Duration.ofSeconds(10)))
                 .hasMessageContaining("shardsweep.s3.request-timeout (PT30S) exceeds shardsweep.in-flight-grace (PT10S)");
+    }
+
+    @Test
+    void the_health_probe_has_short_defaults_and_refuses_bad_durations() {
+        S3Properties.HealthCheck defaults = of("", List.of("video"), false, 1000).health();
+        assertThat(defaults.timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(defaults.cacheTtl()).isEqualTo(Duration.ofSeconds(30));
+
+        assertThatThrownBy(() -> new S3Properties.HealthCheck(Duration.ZERO, Duration.ofSeconds(30)))
+                .hasMessageContaining("shardsweep.s3.health.timeout must be a positive duration of at most 1m");
+        assertThatThrownBy(() -> new S3Properties.HealthCheck(Duration.ofMinutes(2), Duration.ofSeconds(30)))
+                .hasMessageContaining("shardsweep.s3.health.timeout must be a positive duration of at most 1m");
+        assertThatThrownBy(() -> new S3Properties.HealthCheck(Duration.ofSeconds(2), Duration.ofSeconds(-1)))
+                .hasMessageContaining("shardsweep.s3.health.cache-ttl must be a positive duration");
     }
 }
