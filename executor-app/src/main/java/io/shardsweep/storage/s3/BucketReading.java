@@ -1,6 +1,6 @@
 package io.shardsweep.storage.s3;
 
-import io.shardsweep.delete.StoragePath;
+import io.shardsweep.TextExcerpt;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -62,11 +62,11 @@ record BucketReading(String bucket, boolean up, Endpoint endpoint, Integer httpS
         Throwable io = ioCause(failure);
         if (failure instanceof SdkClientException && io != null) {
             return new BucketReading(bucket, false, Endpoint.NO_ANSWER, null, null, latency,
-                    "the endpoint does not answer: " + io.getClass().getSimpleName() + ": " + StoragePath.excerpt(io.getMessage()));
+                    "the endpoint does not answer: " + io.getClass().getSimpleName() + ": " + TextExcerpt.quoted(io.getMessage()));
         }
         // No credentials in the SDK's chain, a bad endpoint: the SDK's messages name the providers, never a secret.
         return new BucketReading(bucket, false, Endpoint.UNKNOWN, null, null, latency,
-                "the probe could not be sent: " + failure.getClass().getSimpleName() + ": " + StoragePath.excerpt(failure.getMessage()));
+                "the probe could not be sent: " + failure.getClass().getSimpleName() + ": " + TextExcerpt.quoted(failure.getMessage()));
     }
 
     /** A bucket left out because the endpoint gave no answer to an earlier one: the wait would be the same. */
