@@ -54,7 +54,7 @@ public final class CapturedLog implements AutoCloseable {
      * levels: for a check that must see what a library says at its most talkative, around the few
      * calls that matter rather than the whole test.
      */
-    public static AutoCloseableLevels debug(String... loggerNames) {
+    public static DebugWindow debug(String... loggerNames) {
         List<Logger> loggers = java.util.Arrays.stream(loggerNames).map(n -> (Logger) LoggerFactory.getLogger(n)).toList();
         List<Level> before = loggers.stream().map(Logger::getLevel).toList();
         loggers.forEach(l -> l.setLevel(Level.DEBUG));
@@ -65,8 +65,8 @@ public final class CapturedLog implements AutoCloseable {
         };
     }
 
-    /** {@link AutoCloseable} without a checked exception. */
-    public interface AutoCloseableLevels extends AutoCloseable {
+    /** Restores the loggers' levels on {@link #close()}, which throws nothing. */
+    public interface DebugWindow extends AutoCloseable {
         @Override
         void close();
     }
