@@ -53,9 +53,13 @@ final class ExecutorProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly), "fault-executors-kill"));
     }
 
-    /** How to start one executor. */
+    /**
+     * How to start one executor. {@code environment} is added to the process's environment: secrets
+     * such as {@code AWS_SECRET_ACCESS_KEY} go there, as operators should pass them.
+     */
     record Config(String instanceId, String jdbcUrl, String dbUser, String dbPassword, FakeXxlJobAdmin admin,
-                  String accessToken, Path storageRoot, Path logDir, Map<String, String> extraProperties) {
+                  String accessToken, Path storageRoot, Path logDir, Map<String, String> extraProperties,
+                  Map<String, String> environment) {
     }
 
     private final Config config;
@@ -133,6 +137,7 @@ final class ExecutorProcess implements AutoCloseable {
             builder.environment().put("XXL_JOB_ADMIN_ACCESSTOKEN", config.accessToken());
             builder.environment().put("LANG", "C.UTF-8");
             builder.environment().put("LC_ALL", "C.UTF-8");
+            builder.environment().putAll(config.environment());
             Process process = builder.start();
             LIVE.add(process);
             return new ExecutorProcess(config, xxlPort, serverPort, managementPort, output, process);

@@ -104,6 +104,8 @@ final class FaultScenario implements AutoCloseable {
     /** Legit rows: id to relative path. Hostile rows: id to the reason they must be refused for. */
     final Map<Long, String> legit = new LinkedHashMap<>();
     final Map<Long, String> hostile = new LinkedHashMap<>();
+    /** Secrets beyond the database password and the access token that no log may hold, by what they are. */
+    private final Map<String, String> moreSecrets = new LinkedHashMap<>();
 
     record Sent(TriggerRequest trigger, ExecutorProcess process) {
     }
@@ -212,9 +214,14 @@ final class FaultScenario implements AutoCloseable {
 
     /** Launches one executor whose database is reached at {@code jdbcUrl}; returns before it is ready. */
     ExecutorProcess launch(String jdbcUrl, Map<String, String> extra) {
+        return launch(jdbcUrl, extra, Map.of());
+    }
+
+    /** As {@link #launch(String, Map)}, with variables added to the process's environment (secrets go there). */
+    ExecutorProcess launch(String jdbcUrl, Map<String, String> extra, Map<String, String> environment) {
         String id = "exec-" + instanceSeq.incrementAndGet();
         ExecutorProcess p = ExecutorProcess.launch(new ExecutorProcess.Config(id, jdbcUrl, dbUser, dbPassword,
-                admin, token, storage, logDir, extra));
+                admin, token, storage, logDir, extra, environment));
         processes.add(p);
         return p;
     }
@@ -253,7 +260,12 @@ final class FaultScenario implements AutoCloseable {
     }
 
     static TriggerRequest trigger(int jobId, String handler, String param, int index, int total, String block) {
-        return AdminTriggerClient.beanTrigger(jobId, handler, param, LOG_IDS.incrementAndGet(), index, total, 0, block);
+        return trigger(jobId, handler, param, index, total, block, 0);
+    }
+
+    /** A trigger with the admin's executor timeout ({@code executorTimeout}, in seconds; 0: none). */
+    static TriggerRequest trigger(int jobId, String handler, String param, int index, int total, String block, int timeoutSeconds) {
+        return AdminTriggerClient.beanTrigger(jobId, handler, param, LOG_IDS.incrementAndGet(), index, total, timeoutSeconds, block);
     }
 
     /** Sends {@code /run} for a cleanup of shard {@code index}/{@code total}; it must be accepted. */
@@ -704,11 +716,17 @@ final class FaultScenario implements AutoCloseable {
         }
     }
 
+    /** One more secret for {@link #assertNoSecretLogged()} to search for, e.g. the S3 secret key the executors are given. */
+    void addSecret(String what, String secret) {
+        moreSecrets.put(what, secret);
+    }
+
     /**
      * No secret in anything an executor wrote: its stdout/stderr (the application log) and the XXL-JOB
      * run logs under its {@code logpath}, which the admin console shows to every operator. Checked for
-     * the database password (when it is not trivially short) and the XXL-JOB access token. The logs
-     * must be there and name the runs, so an empty or missing log cannot pass.
+     * the database password (when it is not trivially short), the XXL-JOB access token and those of
+     * {@link #addSecret}. The logs must be there and name the runs, so an empty or missing log cannot
+     * pass.
      */
     void assertNoSecretLogged() {
         Map<String, String> secrets = new LinkedHashMap<>();
@@ -716,6 +734,7 @@ final class FaultScenario implements AutoCloseable {
         if (dbPassword != null && dbPassword.length() >= 12) {
             secrets.put("database password", dbPassword);
         }
+        secrets.putAll(moreSecrets);
         List<Path> files;
         try (Stream<Path> walk = Files.walk(logDir)) {
             files = walk.filter(Files::isRegularFile).toList();

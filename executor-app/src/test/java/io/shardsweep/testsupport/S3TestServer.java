@@ -2,6 +2,7 @@ package io.shardsweep.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -148,10 +149,35 @@ public final class S3TestServer implements AutoCloseable {
      * reads them (ShardSweep has no credential setting of its own).
      */
     public void registerAsEndpoint(DynamicPropertyRegistry registry, String... buckets) {
-        registry.add("shardsweep.s3.endpoint", () -> endpoint().toString());
+        register(registry, endpoint(), buckets);
+    }
+
+    /** As {@link #registerAsEndpoint}, with the app reaching this server through {@code proxy} (see {@link #newProxy()}). */
+    public void registerAsEndpointVia(TcpProxy proxy, DynamicPropertyRegistry registry, String... buckets) {
+        register(registry, URI.create("http://127.0.0.1:" + proxy.port()), buckets);
+    }
+
+    private void register(DynamicPropertyRegistry registry, URI endpoint, String... buckets) {
+        registry.add("shardsweep.s3.endpoint", endpoint::toString);
         registry.add("shardsweep.s3.buckets", () -> String.join(",", buckets));
         System.setProperty("aws.accessKeyId", accessKeyId());
         System.setProperty("aws.secretAccessKey", secretAccessKey());
+    }
+
+    /**
+     * A new {@link TcpProxy} in front of this server, for a test that slows it down, stalls it or cuts
+     * it; the caller closes it. Clients of {@link #newClient()} still reach the server directly. Plain
+     * {@code http} servers only (the local ones): a TLS certificate would not name the proxy.
+     */
+    public TcpProxy newProxy() {
+        if (!"http".equals(endpoint.getScheme()) || endpoint.getPort() < 0) {
+            throw new IllegalStateException("a proxy needs an http endpoint with a port, not " + kind + " at " + endpoint.getScheme() + "://...");
+        }
+        try {
+            return new TcpProxy(endpoint.getHost(), endpoint.getPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a proxy in front of " + endpoint, e);
+        }
     }
 
     public URI endpoint() {

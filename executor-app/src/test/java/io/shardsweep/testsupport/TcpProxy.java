@@ -15,6 +15,7 @@ import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP forwarder on 127.0.0.1 in front of a real server (the database, S3Mock), so that a test can
@@ -38,6 +39,7 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    private final AtomicLong fromClients = new AtomicLong();
     private volatile boolean cut;
     private volatile boolean stalled;
     private volatile long oneWayNanos;
@@ -95,6 +97,14 @@ public final class TcpProxy implements AutoCloseable {
         return refused.get();
     }
 
+    /**
+     * Bytes read from clients so far, forwarded or (while stalled) dropped: a test waits for it to grow
+     * to know that a request reached the wire, e.g. before it acts on a call that can no longer answer.
+     */
+    public long bytesFromClients() {
+        return fromClients.get();
+    }
+
     private void acceptLoop() {
         while (!closed) {
             Socket client;
@@ -128,8 +138,8 @@ public final class TcpProxy implements AutoCloseable {
                 closeQuietly(upstream);
                 continue;
             }
-            pump(client, upstream, "up");
-            pump(upstream, client, "down");
+            pump(client, upstream, "up", fromClients);
+            pump(upstream, client, "down", new AtomicLong());
         }
     }
 
@@ -149,13 +159,14 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     /** A reader thread and a writer thread per direction, with a delay queue between them. */
-    private void pump(Socket from, Socket to, String direction) {
+    private void pump(Socket from, Socket to, String direction, AtomicLong bytesRead) {
         DelayQueue<Chunk> inFlight = new DelayQueue<>();
         Thread reader = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    bytesRead.addAndGet(n);
                     if (!stalled) {
                         inFlight.add(new Chunk(Arrays.copyOf(buffer, n), System.nanoTime() + oneWayNanos));
                     }

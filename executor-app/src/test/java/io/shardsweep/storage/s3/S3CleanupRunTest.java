@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardsweep.ShardSweepApplication;
 import io.shardsweep.claim.ShardAssignment;
@@ -20,6 +15,7 @@ import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunSummary;
 import io.shardsweep.storage.StorageBackend;
+import io.shardsweep.testsupport.CapturedLog;
 import io.shardsweep.testsupport.MonitoringQueries;
 import io.shardsweep.testsupport.S3TestServer;
 import io.shardsweep.testsupport.TestDatabase;
@@ -33,7 +29,6 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusOutputFormat;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusScrapeEndpoint;
@@ -76,7 +71,7 @@ class S3CleanupRunTest {
     private static final String UNLISTED = SERVER.freshBucket("unlisted");
     /** In shardsweep.s3.buckets, but never created: DeleteObjects fails as a whole, 404 NoSuchBucket. */
     private static final String MISSING = "missing-" + HexFormat.of().formatHex(new byte[] {7, 1, 2, 9, 4, 5});
-    private static final ListAppender<ILoggingEvent> LOG = new ListAppender<>();
+    private static CapturedLog log;
 
     @Autowired
     JdbcTemplate jdbc;
@@ -97,13 +92,12 @@ class S3CleanupRunTest {
     static void settings(DynamicPropertyRegistry registry) {
         TestDatabase.registerFreshSchema(registry, SCHEMA);
         SERVER.registerAsEndpoint(registry, VIDEO, MEDIA, MISSING);
-        LOG.start();
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(LOG);
+        log = CapturedLog.start();
     }
 
     @AfterAll
     static void detachLog() {
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(LOG);
+        log.close();
     }
 
     @BeforeEach
@@ -286,30 +280,16 @@ class S3CleanupRunTest {
 
     @Test
     void the_secret_key_appears_in_no_log_line_even_with_the_sdk_and_http_client_at_debug() {
-        Logger sdk = (Logger) LoggerFactory.getLogger("software.amazon.awssdk");
-        Logger http = (Logger) LoggerFactory.getLogger("org.apache.http");
-        Level sdkBefore = sdk.getLevel();
-        Level httpBefore = http.getLevel();
-        sdk.setLevel(Level.DEBUG);
-        http.setLevel(Level.DEBUG);
-        try {
+        try (var debug = CapturedLog.debug("software.amazon.awssdk", "org.apache.http")) {
             put(VIDEO, "logged.mp4");
             enqueue(VIDEO + "/logged.mp4");
             enqueue(MISSING + "/fails.mp4");
             runner.run(ShardAssignment.ALL, RUN, RunLog.NONE);
-        } finally {
-            sdk.setLevel(sdkBefore);
-            http.setLevel(httpBefore);
         }
 
-        List<String> lines;
-        synchronized (LOG) {
-            lines = List.copyOf(LOG.list).stream().map(e -> e.getFormattedMessage()
-                    + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
-        }
+        List<String> lines = log.lines();
         assertThat(lines).as("the check saw the SDK's own debug lines").anyMatch(l -> l.contains("DeleteObjects") || l.contains("Sending Request"));
-        // a boolean, so that a failure does not print the secret into the report
-        assertThat(lines.stream().anyMatch(l -> l.contains(SERVER.secretAccessKey()))).as("a log line holds the secret key").isFalse();
+        assertThat(log.anyLineContains(SERVER.secretAccessKey())).as("a log line holds the secret key").isFalse();
     }
 
     @Test
