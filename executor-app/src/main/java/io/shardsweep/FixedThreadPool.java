@@ -28,4 +28,9 @@ public final class FixedThreadPool {
         pool.prestartAllCoreThreads();
         return pool;
     }
+
+    /** The thread count of a pool made by {@link #started}; for messages. */
+    public static int sizeOf(ExecutorService pool) {
+        return pool instanceof ThreadPoolExecutor fixed ? fixed.getMaximumPoolSize() : -1;
+    }
 }

@@ -122,9 +122,9 @@ public class CleanupRunner {
         }
 
         RunSummary execute() {
-            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {} deletion threads, instance {}, {}",
+            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {}, instance {}, {}",
                     runId, shard, parameters.batchSize(), parameters.timeout().toSeconds(),
-                    properties.deletePoolSize(), claimer.owner(),
+                    storage.concurrency(), claimer.owner(),
                     sweepsOthers() ? "sweep after " + parameters.sweepAfter().toSeconds() + "s" : "no sweep");
             StopReason stop = null;
             while (stop == null) {

@@ -29,4 +29,7 @@ public interface StorageBackend {
 
     /** What a path names, for messages: "a path relative to the storage root", say. */
     String pathDescription();
+
+    /** How the backend deletes in parallel, for a run's first log line: "4 deletion threads", say. */
+    String concurrency();
 }

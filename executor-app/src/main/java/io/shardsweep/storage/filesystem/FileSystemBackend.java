@@ -1,5 +1,6 @@
 package io.shardsweep.storage.filesystem;
 
+import io.shardsweep.FixedThreadPool;
 import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.storage.PendingDeletion;
 import io.shardsweep.storage.StorageBackend;
@@ -43,5 +44,10 @@ public final class FileSystemBackend implements StorageBackend {
     @Override
     public String pathDescription() {
         return "a path relative to the storage root";
+    }
+
+    @Override
+    public String concurrency() {
+        return FixedThreadPool.sizeOf(deletePool) + " deletion threads";
     }
 }

@@ -1,5 +1,6 @@
 package io.shardsweep.storage.s3;
 
+import io.shardsweep.FixedThreadPool;
 import io.shardsweep.TextExcerpt;
 import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.storage.PathRefusedException;
@@ -111,6 +112,11 @@ public final class S3Backend implements StorageBackend {
     @Override
     public String pathDescription() {
         return "<bucket>/<key>, with the bucket one of shardsweep.s3.buckets";
+    }
+
+    @Override
+    public String concurrency() {
+        return FixedThreadPool.sizeOf(requestPool) + " concurrent DeleteObjects requests of up to " + keysPerRequest + " keys";
     }
 
     private record Item(PendingDeletion row, String key) {

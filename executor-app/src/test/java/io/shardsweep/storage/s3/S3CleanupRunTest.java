@@ -143,6 +143,17 @@ class S3CleanupRunTest {
     }
 
     @Test
+    void the_run_log_names_the_concurrent_requests_and_keys_per_request_not_deletion_threads() {
+        put(VIDEO, "log/line.mp4");
+        enqueue(VIDEO + "/log/line.mp4");
+        java.util.List<String> lines = new java.util.ArrayList<>();
+
+        runner.run(ShardAssignment.ALL, RUN, (pattern, args) -> lines.add(org.slf4j.helpers.MessageFormatter.arrayFormat(pattern, args).getMessage()));
+
+        assertThat(lines.get(0)).contains("2 concurrent DeleteObjects requests of up to 3 keys").doesNotContain("deletion threads");
+    }
+
+    @Test
     void objects_in_an_unlisted_bucket_and_objects_no_row_names_survive() {
         put(UNLISTED, "same/key.mp4");
         put(VIDEO, "same/key.mp4.keep");
