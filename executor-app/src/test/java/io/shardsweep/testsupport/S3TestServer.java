@@ -141,19 +141,27 @@ public final class S3TestServer implements AutoCloseable {
         return kind;
     }
 
-    /** {@code http://127.0.0.1:<port>} for the local servers. */
     /**
      * For a Spring test context of the S3 backend: this server as {@code shardsweep.s3.endpoint}, the
      * buckets as {@code shardsweep.s3.buckets}, and its credentials where the AWS SDK's default chain
      * reads them (ShardSweep has no credential setting of its own).
      */
     public void registerAsEndpoint(DynamicPropertyRegistry registry, String... buckets) {
-        registry.add("shardsweep.s3.endpoint", () -> endpoint().toString());
+        registerAsEndpoint(registry, endpoint(), buckets);
+    }
+
+    /**
+     * As {@link #registerAsEndpoint(DynamicPropertyRegistry, String...)}, with the app pointed at {@code endpoint}
+     * instead, e.g. a {@link TcpProxy} in front of this server.
+     */
+    public void registerAsEndpoint(DynamicPropertyRegistry registry, URI endpoint, String... buckets) {
+        registry.add("shardsweep.s3.endpoint", endpoint::toString);
         registry.add("shardsweep.s3.buckets", () -> String.join(",", buckets));
         System.setProperty("aws.accessKeyId", accessKeyId());
         System.setProperty("aws.secretAccessKey", secretAccessKey());
     }
 
+    /** {@code http://127.0.0.1:<port>} for the local servers. */
     public URI endpoint() {
         return endpoint;
     }
