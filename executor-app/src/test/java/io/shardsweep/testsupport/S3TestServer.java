@@ -142,22 +142,25 @@ public final class S3TestServer implements AutoCloseable {
         return kind;
     }
 
-    /** {@code http://127.0.0.1:<port>} for the local servers. */
     /**
      * For a Spring test context of the S3 backend: this server as {@code shardsweep.s3.endpoint}, the
      * buckets as {@code shardsweep.s3.buckets}, and its credentials where the AWS SDK's default chain
      * reads them (ShardSweep has no credential setting of its own).
      */
     public void registerAsEndpoint(DynamicPropertyRegistry registry, String... buckets) {
-        register(registry, endpoint(), buckets);
+        registerAsEndpoint(registry, endpoint(), buckets);
     }
 
     /** As {@link #registerAsEndpoint}, with the app reaching this server through {@code proxy} (see {@link #newProxy()}). */
     public void registerAsEndpointVia(TcpProxy proxy, DynamicPropertyRegistry registry, String... buckets) {
-        register(registry, URI.create("http://127.0.0.1:" + proxy.port()), buckets);
+        registerAsEndpoint(registry, URI.create("http://127.0.0.1:" + proxy.port()), buckets);
     }
 
-    private void register(DynamicPropertyRegistry registry, URI endpoint, String... buckets) {
+    /**
+     * As {@link #registerAsEndpoint(DynamicPropertyRegistry, String...)}, with the app pointed at {@code endpoint}
+     * instead, e.g. a {@link TcpProxy} in front of this server.
+     */
+    public void registerAsEndpoint(DynamicPropertyRegistry registry, URI endpoint, String... buckets) {
         registry.add("shardsweep.s3.endpoint", endpoint::toString);
         registry.add("shardsweep.s3.buckets", () -> String.join(",", buckets));
         System.setProperty("aws.accessKeyId", accessKeyId());
@@ -180,6 +183,7 @@ public final class S3TestServer implements AutoCloseable {
         }
     }
 
+    /** {@code http://127.0.0.1:<port>} for the local servers. */
     public URI endpoint() {
         return endpoint;
     }

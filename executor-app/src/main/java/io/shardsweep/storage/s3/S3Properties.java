@@ -23,8 +23,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pathStyleAccess address buckets as {@code endpoint/bucket} rather than {@code bucket.endpoint}; MinIO needs true
  * @param buckets the only buckets the executor may delete in; a row naming any other is refused as DEAD
  * @param allowInsecureHttp allow a plain {@code http} endpoint that is not loopback
- * @param keysPerRequest keys in one DeleteObjects request, 1 to 1000 (the S3 limit)
- * @param concurrentRequests DeleteObjects requests in flight at once per instance; also the connection pool size
+ * @param keysPerRequest the most keys in one DeleteObjects request, 1 to 1000 (the S3 limit); a smaller share of a batch is
+ *     spread over concurrent-requests requests
+ * @param concurrentRequests DeleteObjects requests in flight at once per instance, and the requests one batch's keys in a
+ *     bucket are spread over; also the connection pool size
  * @param requestTimeout the whole of one DeleteObjects call, retries included; at most shardsweep.in-flight-grace
  * @param retries retries of a failed request (5xx, SlowDown, connection error) by the SDK, with backoff; 0 turns them off
  * @param health the {@code s3} health component's probe of the endpoint and the buckets

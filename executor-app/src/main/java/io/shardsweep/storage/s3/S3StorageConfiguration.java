@@ -101,6 +101,6 @@ public class S3StorageConfiguration {
     @Bean
     S3Backend s3Backend(S3Client client, S3Properties s3, @Qualifier("s3RequestPool") ExecutorService requestPool,
                         S3RequestMetrics metrics) {
-        return new S3Backend(client, s3.buckets(), s3.keysPerRequest(), requestPool, metrics);
+        return new S3Backend(client, s3.buckets(), s3.keysPerRequest(), s3.concurrentRequests(), requestPool, metrics);
     }
 }
