@@ -80,7 +80,7 @@ public final class FaultScenario implements AutoCloseable {
     private static final Pattern ACTIVE_TRX = Pattern.compile("(?m)^---TRANSACTION \\d+, ACTIVE");
     private static final Pattern SUMMARY = Pattern.compile(
             "claimed=(\\d+) deleted=(\\d+) already_absent=(\\d+) failed=(\\d+) dead=(\\d+) released=(\\d+) lost_claims=(\\d+) swept=(\\d+)"
-                    + " batches=(\\d+) took=(\\d+[.,]\\d)s");
+                    + " batches=(\\d+) took=(\\d+\\.\\d)s");
 
     final String label;
     final String schema;
@@ -450,7 +450,7 @@ public final class FaultScenario implements AutoCloseable {
             throw new AssertionError("no run summary in callback of logId " + c.getLogId() + ": " + c.getHandleMsg());
         }
         return new Summary(i(m, 1), i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7), i(m, 8), i(m, 9),
-                Double.parseDouble(m.group(10).replace(',', '.')));
+                Double.parseDouble(m.group(10)));
     }
 
     private static int i(Matcher m, int group) {
