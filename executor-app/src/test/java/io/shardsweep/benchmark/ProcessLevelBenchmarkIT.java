@@ -65,7 +65,7 @@ import org.springframework.transaction.PlatformTransactionManager;
  * its runs' own durations ({@code took=} of each callback); the deletion pool's busy threads and queue
  * and the heap ({@code executor_active_threads}, {@code executor_queued_tasks} of {@code
  * name="shardsweep.delete"}, {@code jvm_memory_used_bytes{area="heap"}}, garbage included), sampled
- * every 200 ms. CPU: {@code /proc/<pid>/stat} of each executor
+ * every 500 ms. CPU: {@code /proc/<pid>/stat} of each executor
  * (and its threads by name), of the database server (when local) and of this JVM, against the
  * machine's {@code /proc/stat}. Before each measurement the files just written are synced and InnoDB's
  * purge is let catch up.
@@ -74,13 +74,19 @@ import org.springframework.transaction.PlatformTransactionManager;
 class ProcessLevelBenchmarkIT {
 
     private static final int ROWS = Integer.getInteger("bench.rows", 100_000);
-    private static final int WARMUP_ROWS = Integer.getInteger("bench.warmupRows", Math.min(10_000, Math.max(5_000, ROWS / 10)));
+    /**
+     * Rows drained before anything is measured. Fresh executors still compile the claim and finish path
+     * well after their first thousands of rows (seen with -XX:+PrintCompilation: hundreds of methods per
+     * 5 s, most of them in the JDBC driver and MyBatis, after a 10,000-row warm-up).
+     */
+    private static final int WARMUP_ROWS = Integer.getInteger("bench.warmupRows", Math.min(20_000, Math.max(5_000, ROWS / 5)));
     private static final int PROCESSES = 2;
     private static final int REPEAT = Integer.getInteger("bench.repeat", 1);
     private static final double BASELINE_CAP_SECONDS = Double.parseDouble(System.getProperty("bench.baselineCapSeconds", "10"));
     /** The image's flags (docker/README.md) in a 1 GiB container: MaxRAMPercentage=75 gives a 768 MB heap. */
     private static final String EXECUTOR_JVM = System.getProperty("bench.executorJvm", "-Xmx768m -XX:+ExitOnOutOfMemoryError");
-    private static final Duration SAMPLE_EVERY = Duration.ofMillis(200);
+    /** Each sample is a scrape, which costs the executor CPU (and at first JIT work): not more often than this. */
+    private static final Duration SAMPLE_EVERY = Duration.ofMillis(500);
     /** Broadcasts per drain at the most; one drains 100,000 rows at the defaults (a run may take 50 s). */
     private static final int MAX_ROUNDS = 10;
 
