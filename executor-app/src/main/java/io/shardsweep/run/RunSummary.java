@@ -2,6 +2,7 @@ package io.shardsweep.run;
 
 import io.shardsweep.claim.ShardAssignment;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * What one cleanup run did. {@code failed} rows were scheduled for a retry, {@code dead} were
@@ -22,9 +23,10 @@ public record RunSummary(String runId, ShardAssignment shard, int batches, int c
         return claimed - deleted - alreadyAbsent - failed - dead - released - lostClaims;
     }
 
+    /** Read by people and by log searches alike: the same digits and decimal point in every locale. */
     @Override
     public String toString() {
-        return String.format("run %s shard %s: claimed=%d deleted=%d already_absent=%d failed=%d dead=%d released=%d "
+        return String.format(Locale.ROOT, "run %s shard %s: claimed=%d deleted=%d already_absent=%d failed=%d dead=%d released=%d "
                         + "lost_claims=%d swept=%d batches=%d took=%.1fs (%.0f files/s); stopped: %s",
                 runId, shard, claimed, deleted, alreadyAbsent, failed, dead, released, lostClaims, swept, batches,
                 took.toMillis() / 1000.0, filesPerSecond(), stopReason.description());

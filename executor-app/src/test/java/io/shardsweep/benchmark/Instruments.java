@@ -135,8 +135,9 @@ final class Instruments {
         }
     }
 
-    static double median(List<Long> values) {
-        List<Long> sorted = new ArrayList<>(values);
+    static double median(List<? extends Number> values) {
+        List<Double> sorted = new ArrayList<>();
+        values.forEach(v -> sorted.add(v.doubleValue()));
         Collections.sort(sorted);
         int size = sorted.size();
         if (size == 0) {
@@ -403,18 +404,8 @@ final class Instruments {
         double[] now() {
             double jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime() / 1e9;
-            double db = Double.NaN;
-            if (dbPid > 0) {
-                try {
-                    String stat = Files.readString(Path.of("/proc/" + dbPid + "/stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    // after "pid (comm) ": f[0] = state (field 3), so utime (14) is f[11] and stime (15) f[12]
-                    db = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-                } catch (IOException | RuntimeException e) {
-                    db = Double.NaN;
-                }
-            }
-            return new double[] {jvm, db};
+            long dbTicks = dbPid > 0 ? ProcCpu.processTicks(dbPid) : -1;
+            return new double[] {jvm, dbTicks < 0 ? Double.NaN : dbTicks / 100.0};
         }
     }
 
@@ -436,17 +427,23 @@ final class Instruments {
             }
         }
 
-        /** Ticks (1/100 s) per thread id, with the thread's name group. */
+        /** Ticks (1/100 s) per thread id of this JVM, with the thread's name group. */
         static Map<String, Long> jvmThreadTicks() {
+            return threadTicks("self");
+        }
+
+        /**
+         * Ticks (1/100 s) per thread id of process {@code pid} ("self" for this JVM), with the thread's
+         * name group; empty when the process is gone.
+         */
+        static Map<String, Long> threadTicks(String pid) {
             Map<String, Long> out = new HashMap<>();
-            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            try (var tasks = Files.list(Path.of("/proc", pid, "task"))) {
                 tasks.forEach(task -> {
                     try {
                         String stat = Files.readString(task.resolve("stat"));
                         String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                        out.put(task.getFileName() + "/" + group(comm), ticks);
+                        out.put(task.getFileName() + "/" + group(comm), ticks(stat));
                     } catch (IOException | RuntimeException e) {
                         // the thread ended meanwhile
                     }
@@ -457,12 +454,31 @@ final class Instruments {
             return out;
         }
 
+        /** Ticks (1/100 s) of process {@code pid}, its ended threads included; -1 when it cannot be read. */
+        static long processTicks(long pid) {
+            try {
+                return ticks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+
+        /** utime + stime of a /proc stat line. */
+        private static long ticks(String stat) {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // after "pid (comm) ": f[0] = state (field 3), so utime (14) is f[11] and stime (15) f[12]
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        }
+
         static String group(String comm) {
             if (comm.startsWith("shardsweep-dele")) {
                 return "delete pool";
             }
             if (comm.startsWith("bench-instance")) {
                 return "instance threads";
+            }
+            if (comm.startsWith("xxl-job, JobThr")) { // an executor process's job thread: its runs' claims and finishes
+                return "job thread";
             }
             if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
                 return "GC";

@@ -22,6 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  *   <li>an unlink loop ({@code Files.delete} on the resolved path, no confinement walk) over the same
  *       files, on as many threads as ShardSweep's delete pool.</li>
  * </ul>
+ * {@link #unlinkAlone} runs the unlink side by itself: the filesystem's own rate.
  */
 final class NoClaimFloor {
 
@@ -45,6 +46,15 @@ final class NoClaimFloor {
     }
 
     Result run(BenchData.Dataset data, int shards) throws InterruptedException {
+        return run(data, shards, true);
+    }
+
+    /** The unlink side alone, on the same threads: what the filesystem gives with no database work beside it. */
+    Result unlinkAlone(BenchData.Dataset data) throws InterruptedException {
+        return run(data, 0, false);
+    }
+
+    private Result run(BenchData.Dataset data, int shards, boolean database) throws InterruptedException {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong dbDone = new AtomicLong();
         AtomicLong unlinkDone = new AtomicLong();
@@ -68,7 +78,7 @@ final class NoClaimFloor {
             }, "floor-unlink-" + t));
         }
         long chunks = (data.maxId() - data.minId()) / CHUNK + 1;
-        for (int s = 0; s < shards; s++) {
+        for (int s = 0; database && s < shards; s++) {
             int shard = s;
             all.add(new Thread(() -> {
                 try {
@@ -100,7 +110,7 @@ final class NoClaimFloor {
         if (failure.get() != null) {
             throw new IllegalStateException("floor failed", failure.get());
         }
-        return new Result((ended - started) / 1e9, (dbDone.get() - started) / 1e9, (unlinkDone.get() - started) / 1e9,
-                unlinkNanos.get());
+        return new Result((ended - started) / 1e9, database ? (dbDone.get() - started) / 1e9 : Double.NaN,
+                (unlinkDone.get() - started) / 1e9, unlinkNanos.get());
     }
 }

@@ -29,7 +29,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 final class PerRowBaseline {
 
-    private static final String OWNER = "per-row-baseline";
+    static final String OWNER = "per-row-baseline";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;

@@ -1,5 +1,10 @@
 package io.shardsweep.benchmark;
 
+import static io.shardsweep.benchmark.TextTable.f0;
+import static io.shardsweep.benchmark.TextTable.f1;
+import static io.shardsweep.benchmark.TextTable.f2;
+import static io.shardsweep.benchmark.TextTable.num;
+import static io.shardsweep.benchmark.TextTable.pct;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.shardsweep.benchmark.Instruments.Cpu;
@@ -25,7 +30,6 @@ import io.shardsweep.run.RunLog;
 import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunRegistry;
 import io.shardsweep.run.RunSummary;
-import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
 import io.shardsweep.testsupport.DatabaseTest;
 import io.shardsweep.testsupport.TestDatabase;
@@ -315,7 +319,7 @@ class ThroughputBenchmark extends DatabaseTest {
                 data.analyze();
                 PerRowBaseline perRow = new PerRowBaseline(jdbc, transactions, confinedDeleter, properties.deletePoolSize());
                 Measured<PerRowBaseline.Result> baseline = measure(() -> perRow.run(shards, BASELINE_CAP_SECONDS));
-                verifyPerRow(perRowData, baseline.value());
+                data.assertMovedByPerRow(perRowData, baseline.value());
                 perRowRuns.add(baseline);
                 progress(String.format(Locale.ROOT, "%,d rows, %d shards: per-row %.2f s for %,d rows (%,.0f rows/s)%s, other processes %s%%",
                         rows, shards, baseline.seconds(), baseline.value().processed(), baseline.value().processed() / baseline.seconds(),
@@ -327,7 +331,7 @@ class ThroughputBenchmark extends DatabaseTest {
             data.analyze();
             NoClaimFloor floorRunner = new NoClaimFloor(jdbc, transactions, STORAGE_ROOT, properties.deletePoolSize());
             Measured<NoClaimFloor.Result> floor = measure(() -> floorRunner.run(floorData, shards));
-            verifyMoved(floorData, "floor");
+            data.assertMoved(floorData, List.of("floor"));
             floorRuns.add(floor);
             progress(String.format(Locale.ROOT, "%,d rows, %d shards: floor %.2f s (%,.0f rows/s), other processes %s%%",
                     rows, shards, floor.seconds(), rows / floor.seconds(), pct(floor.otherProcesses())));
@@ -484,37 +488,7 @@ class ThroughputBenchmark extends DatabaseTest {
         if (run.failedRuns().isEmpty()) {
             assertThat(deleted).as("rows deleted by the runs").isEqualTo(d.rows());
         } // a run that threw returns no summary: then the database and the storage below are the proof
-        verifyMoved(d, identity.id());
-    }
-
-    /** All rows of the dataset in history exactly once (by id range), none pending, every file gone. */
-    private void verifyMoved(BenchData.Dataset d, String finishedBy) {
-        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE id BETWEEN ? AND ?", d.minId(), d.maxId()))
-                .as("rows left pending").isZero();
-        Map<String, Object> h = jdbc.queryForMap("SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids, MIN(id) AS lo, MAX(id) AS hi, "
-                + "SUM(outcome = 'DELETED') AS deleted, SUM(finished_by = ?) AS mine FROM file_deletion_task_history "
-                + "WHERE id BETWEEN ? AND ?", finishedBy, d.minId(), d.maxId());
-        assertThat(((Number) h.get("n")).longValue()).as("history rows").isEqualTo(d.rows());
-        assertThat(((Number) h.get("ids")).longValue()).as("distinct ids in history").isEqualTo(d.rows());
-        assertThat(((Number) h.get("deleted")).longValue()).as("history rows DELETED").isEqualTo(d.rows());
-        assertThat(((Number) h.get("mine")).longValue()).as("history rows finished by " + finishedBy).isEqualTo(d.rows());
-        assertThat(data.filesLeft(d.prefix())).as("files left").isZero();
-    }
-
-    private void verifyPerRow(BenchData.Dataset d, PerRowBaseline.Result result) {
-        assertThat(result.lost()).as("rows the per-row baseline lost").isZero();
-        if (!result.capped()) {
-            assertThat(result.processed()).isEqualTo(d.rows());
-            verifyMoved(d, "per-row-baseline");
-            return;
-        }
-        // Capped: the rows it did are in history exactly once; the rest is cleaned up untimed.
-        Map<String, Object> h = jdbc.queryForMap("SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids FROM file_deletion_task_history "
-                + "WHERE id BETWEEN ? AND ?", d.minId(), d.maxId());
-        assertThat(((Number) h.get("n")).longValue()).isEqualTo(result.processed());
-        assertThat(((Number) h.get("ids")).longValue()).isEqualTo(result.processed());
-        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status <> 'PENDING'")).as("rows left claimed").isZero();
-        data.removeTree(d.prefix());
+        data.assertMoved(d, List.of(identity.id()));
     }
 
     // ------------------------------------------------------------------------------------ flatness probes
@@ -587,52 +561,32 @@ class ThroughputBenchmark extends DatabaseTest {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        TransactionTemplate tx = new TransactionTemplate(transactions);
-        tx.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
-        long overhead = tx.execute(s -> -handlerReads() + handlerReads());
+        ClaimProbe probe = new ClaimProbe(jdbc, transactions, claimerBean, finisherBean);
         Samples claims = new Samples();
         Samples finishes = new Samples();
         List<Long> rowsRead = new ArrayList<>();
         long started = System.nanoTime();
         boolean first = true;
         while (true) {
-            Object[] claimed = tx.execute(s -> {
-                long h0 = handlerReads();
-                long t0 = System.nanoTime();
-                ClaimedBatch batch = claimerBean.claim(ShardAssignment.ALL, BATCH);
-                long t1 = System.nanoTime();
-                long h1 = handlerReads();
-                return new Object[] {batch, t1 - t0, h1 - h0 - overhead};
-            });
-            ClaimedBatch batch = (ClaimedBatch) claimed[0];
-            claims.add(0, (Long) claimed[1], batch.size());
+            ClaimProbe.Claim claimed = probe.claim(ShardAssignment.ALL, BATCH);
+            ClaimedBatch batch = claimed.batch();
+            claims.add(0, claimed.nanos(), batch.size());
             if (batch.isEmpty()) {
                 break;
             }
-            rowsRead.add((Long) claimed[2]);
+            rowsRead.add(claimed.rowsRead());
             if (first && onFirstBatch != null) {
                 onFirstBatch.accept(batch);
             }
             first = false;
-            List<TaskResult> results = batch.tasks().stream().map(t -> TaskResult.of(t, TaskResult.Kind.DELETED)).toList();
             long t2 = System.nanoTime();
-            var summary = finisherBean.finish(batch, results);
+            probe.finishAsDeleted(batch);
             finishes.add(0, System.nanoTime() - t2, batch.size());
-            assertThat(summary.deleted()).isEqualTo(batch.size());
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status IN ('PENDING', 'IN_PROGRESS') "
                 + "AND (not_before IS NULL OR not_before <= UTC_TIMESTAMP(3))")).as("due rows left after the probe").isZero();
         return new ProbeResult(label, state, claims, finishes, rowsRead, seconds);
-    }
-
-    private long handlerReads() {
-        long[] sum = {0};
-        jdbc.query("SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_first', 'Handler_read_key', 'Handler_read_last', "
-                + "'Handler_read_next', 'Handler_read_prev', 'Handler_read_rnd', 'Handler_read_rnd_next')", rs -> {
-            sum[0] += rs.getLong(2);
-        });
-        return sum[0];
     }
 
     // ------------------------------------------------------------------------------------ cost probes
@@ -815,7 +769,7 @@ class ThroughputBenchmark extends DatabaseTest {
     }
 
     private String concurrencyTable(List<DrainResult> drains) {
-        Table t = new Table("claim/finish", "concurrent claimers", "rows/s", "lock waits", "lock wait ms", "deadlocks",
+        TextTable t = new TextTable("claim/finish", "concurrent claimers", "rows/s", "lock waits", "lock wait ms", "deadlocks",
                 "statements that failed (retried)", "first failure");
         for (DrainResult d : drains) {
             t.row(d.path(), d.shards(), f0(d.drain().rate()), num(d.lockWaits()), num(d.lockMs()), num(d.deadlocks()),
@@ -849,7 +803,7 @@ class ThroughputBenchmark extends DatabaseTest {
     }
 
     private String costTable(Map<String, Double> statements, double[] deletes) {
-        Table t = new Table("path", "statement", "ms per 500 rows (median)");
+        TextTable t = new TextTable("path", "statement", "ms per 500 rows (median)");
         double ss = 0;
         double floor = 0;
         double whatIf = 0;
@@ -957,7 +911,7 @@ class ThroughputBenchmark extends DatabaseTest {
     }
 
     private String throughputTable(List<CaseResult> cases) {
-        Table t = new Table("rows", "shards", "ShardSweep s", "SS rows/s", "per-row rows/s", "floor rows/s",
+        TextTable t = new TextTable("rows", "shards", "ShardSweep s", "SS rows/s", "per-row rows/s", "floor rows/s",
                 "SS/floor", "SS/per-row", "SS vs 1 shard", "SS rows/s, all repeats", "floor rows/s, all repeats", "other procs % (SS/row/floor)");
         for (CaseResult c : cases) {
             CaseResult one = cases.stream().filter(o -> o.rows() == c.rows() && o.shards() == 1).findFirst().orElse(c);
@@ -973,7 +927,7 @@ class ThroughputBenchmark extends DatabaseTest {
     }
 
     private String shardSweepDetailTable(List<CaseResult> cases) {
-        Table t = new Table("rows", "shards", "batches", "claim ms start", "claim ms end", "end/start", "finish ms med",
+        TextTable t = new TextTable("rows", "shards", "batches", "claim ms start", "claim ms end", "end/start", "finish ms med",
                 "heap used peak MB", "heap live peak MB", "GCs", "lock waits", "lock wait ms", "deadlocks", "failed runs",
                 "purge backlog at end", "other sessions");
         for (CaseResult c : cases) {
@@ -986,7 +940,7 @@ class ThroughputBenchmark extends DatabaseTest {
                     num(m.lockWaits()), num(m.lockMs()), num(m.deadlocks()), run.failedRuns().size(), num(m.historyListLength()),
                     m.otherSessions());
         }
-        Table b = new Table("rows", "shards", "claim %", "finish %", "waiting for deletes %", "pool busy %", "delete us/file",
+        TextTable b = new TextTable("rows", "shards", "claim %", "finish %", "waiting for deletes %", "pool busy %", "delete us/file",
                 "delete pool", "instance threads", "GC", "JIT", "other JVM", "database", "other processes", "idle");
         for (CaseResult c : cases) {
             Measured<SsRun> m = c.ss();
@@ -1016,7 +970,7 @@ class ThroughputBenchmark extends DatabaseTest {
     }
 
     private String comparisonDetailTable(List<CaseResult> cases) {
-        Table t = new Table("rows", "shards", "per-row s", "per-row heap used/live MB", "per-row lock waits", "per-row deadlocks",
+        TextTable t = new TextTable("rows", "shards", "per-row s", "per-row heap used/live MB", "per-row lock waits", "per-row deadlocks",
                 "per-row cpu jvm/db %", "floor s", "floor db-side s", "floor unlink-side s", "floor unlink us/file",
                 "floor heap used/live MB", "floor cpu jvm/db %");
         for (CaseResult c : cases) {
@@ -1034,7 +988,7 @@ class ThroughputBenchmark extends DatabaseTest {
     }
 
     private String flatnessTable(List<CaseResult> cases, List<ProbeResult> probes) {
-        Table t = new Table("check", "state", "batches", "claim ms start", "claim ms end", "end/start", "vs reference",
+        TextTable t = new TextTable("check", "state", "batches", "claim ms start", "claim ms end", "end/start", "vs reference",
                 "rows read/claim start", "rows read/claim end", "finish ms start", "finish ms end", "finish end/start", "finish vs reference");
         ProbeResult reference = probes.stream().filter(p -> p.label().equals("reference")).findFirst().orElseThrow();
         for (ProbeResult p : probes) {
@@ -1118,74 +1072,5 @@ class ThroughputBenchmark extends DatabaseTest {
 
     private static void progress(String line) {
         System.out.printf(Locale.ROOT, "[bench %4.0fs] %s%n", (System.nanoTime() - LOADED) / 1e9, line);
-    }
-
-    private static String f0(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f", v);
-    }
-
-    private static String f1(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.1f", v);
-    }
-
-    private static String f2(double v) {
-        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.2f", v);
-    }
-
-    private static String pct(double share) {
-        return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.0f", 100 * share);
-    }
-
-    private static String num(long v) {
-        return v == Long.MIN_VALUE || v < 0 ? "n/a" : String.format(Locale.ROOT, "%,d", v);
-    }
-
-    /** A plain text table: text left-aligned, numbers right-aligned. */
-    static final class Table {
-        private final String[] header;
-        private final List<String[]> rows = new ArrayList<>();
-
-        Table(String... header) {
-            this.header = header;
-        }
-
-        void row(Object... cells) {
-            String[] r = new String[cells.length];
-            for (int i = 0; i < cells.length; i++) {
-                r[i] = cells[i] instanceof Integer n ? String.format(Locale.ROOT, "%,d", n) : String.valueOf(cells[i]);
-            }
-            rows.add(r);
-        }
-
-        String render() {
-            int[] width = new int[header.length];
-            for (int i = 0; i < header.length; i++) {
-                width[i] = header[i].length();
-                for (String[] r : rows) {
-                    width[i] = Math.max(width[i], r[i].length());
-                }
-            }
-            StringBuilder out = new StringBuilder();
-            line(out, header, width, false);
-            StringBuilder rule = new StringBuilder();
-            for (int i = 0; i < width.length; i++) {
-                rule.append(i == 0 ? "|" : "").append("-".repeat(width[i] + 2)).append('|');
-            }
-            out.append(rule).append('\n');
-            for (String[] r : rows) {
-                line(out, r, width, true);
-            }
-            return out.toString();
-        }
-
-        private static void line(StringBuilder out, String[] cells, int[] width, boolean alignNumbers) {
-            out.append('|');
-            for (int i = 0; i < cells.length; i++) {
-                boolean numeric = alignNumbers && cells[i].matches("[-0-9.,x%/ n/a()]+|[-0-9.,]+x");
-                String pad = " ".repeat(width[i] - cells[i].length());
-                out.append(' ').append(numeric ? pad + cells[i] : cells[i] + pad).append(" |");
-            }
-            out.append('\n');
-        }
     }
 }

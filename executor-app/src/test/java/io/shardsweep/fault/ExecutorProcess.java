@@ -37,8 +37,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Faults are real signals: {@link #kill9()} is SIGKILL ({@link Process#destroyForcibly()} on Linux),
  * {@link #stop()} is SIGTERM ({@link Process#destroy()}), {@link #pause()}/{@link #resume()} are
  * SIGSTOP/SIGCONT. Its stdout and stderr go to a file under {@code target/fault-logs/}.
+ *
+ * <p>Public for the process-level benchmark, which starts executors at the application's defaults
+ * ({@link Tuning#defaults(List)}) where the fault suite starts them with {@link Tuning#FAULT_SUITE}.
  */
-final class ExecutorProcess implements AutoCloseable {
+public final class ExecutorProcess implements AutoCloseable {
 
     static final String APP_NAME = "shardsweep-executor";
     /** Extra properties the launcher itself sets otherwise: a fixed XXL-JOB port, a log path of the test's choosing. */
@@ -58,8 +61,33 @@ final class ExecutorProcess implements AutoCloseable {
      * such as {@code AWS_SECRET_ACCESS_KEY} go there, as operators should pass them.
      */
     record Config(String instanceId, String jdbcUrl, String dbUser, String dbPassword, FakeXxlJobAdmin admin,
-                  String accessToken, Path storageRoot, Path logDir, Map<String, String> extraProperties,
+                  String accessToken, Path storageRoot, Path logDir, Tuning tuning, Map<String, String> extraProperties,
                   Map<String, String> environment) {
+    }
+
+    /**
+     * The JVM flags of an executor, and the ShardSweep settings it gets beyond the ones every executor
+     * of a test needs (database, admin, ports, storage root, instance id).
+     */
+    public record Tuning(List<String> jvmOptions, Map<String, String> properties) {
+
+        /**
+         * The fault suite's. C1 only and the serial GC: a quicker start for several JVMs on a small CI
+         * machine; the runs are database-bound. A lease of 4 s and a grace of 5 s: a test waits them out.
+         */
+        public static final Tuning FAULT_SUITE = new Tuning(
+                List.of("-Xmx256m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                Map.of("shardsweep.stale-threshold", "4s", "shardsweep.in-flight-grace", "5s"));
+
+        public Tuning {
+            jvmOptions = List.copyOf(jvmOptions);
+            properties = Map.copyOf(properties);
+        }
+
+        /** Every ShardSweep setting at the application's default, as operators run it; these JVM flags. */
+        public static Tuning defaults(List<String> jvmOptions) {
+            return new Tuning(jvmOptions, Map.of());
+        }
     }
 
     private final Config config;
@@ -99,10 +127,9 @@ final class ExecutorProcess implements AutoCloseable {
             Path jobLogs = Files.createDirectories(logDir.resolve(config.instanceId() + "-joblogs"));
             Path output = logDir.resolve(config.instanceId() + ".log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            // C1 only and the serial GC: a quicker start for several JVMs on a small CI machine; the runs are database-bound.
-            List<String> command = new ArrayList<>(List.of(java,
-                    "-Xmx256m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8",
+            List<String> command = new ArrayList<>(List.of(java));
+            command.addAll(config.tuning().jvmOptions());
+            command.addAll(List.of("-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8",
                     "-jar", jar,
                     "--spring.datasource.url=" + config.jdbcUrl(),
                     "--spring.datasource.username=" + config.dbUser(),
@@ -115,9 +142,8 @@ final class ExecutorProcess implements AutoCloseable {
                     "--shardsweep.intake.enabled=false",
                     "--shardsweep.storage-root=" + config.storageRoot(),
                     "--shardsweep.instance-id=" + config.instanceId(),
-                    "--shardsweep.stale-threshold=4s",
-                    "--shardsweep.in-flight-grace=5s",
                     "--spring.main.banner-mode=off"));
+            config.tuning().properties().forEach((k, v) -> command.add("--" + k + "=" + v));
             if (!config.extraProperties().containsKey(LOG_PATH)) {
                 command.add("--" + LOG_PATH + "=" + jobLogs);
             }
@@ -193,7 +219,7 @@ final class ExecutorProcess implements AutoCloseable {
         return this;
     }
 
-    String instanceId() {
+    public String instanceId() {
         return config.instanceId();
     }
 
@@ -206,7 +232,7 @@ final class ExecutorProcess implements AutoCloseable {
         return serverPort;
     }
 
-    int managementPort() {
+    public int managementPort() {
         return managementPort;
     }
 
@@ -214,11 +240,11 @@ final class ExecutorProcess implements AutoCloseable {
         return xxlPort;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -291,7 +317,7 @@ final class ExecutorProcess implements AutoCloseable {
     }
 
     /** The last {@code lines} lines of the process output. */
-    String tail(int lines) {
+    public String tail(int lines) {
         try {
             List<String> all = Files.readAllLines(outputFile, StandardCharsets.UTF_8);
             return "---- " + outputFile + " (last " + Math.min(lines, all.size()) + " of " + all.size() + " lines) ----\n"
@@ -302,7 +328,7 @@ final class ExecutorProcess implements AutoCloseable {
     }
 
     /** A thread dump of the running JVM (jcmd), for diagnostics. */
-    String threadDump() {
+    public String threadDump() {
         try {
             Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print").redirectErrorStream(true).start();

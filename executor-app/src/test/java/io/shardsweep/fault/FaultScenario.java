@@ -59,8 +59,11 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * <p>The executors log in to the database as a user of this scenario's own, with a random password,
  * so that their output and run logs can be searched for it (the test server's root password is
  * empty, which no search can find).
+ *
+ * <p>Public for the process-level benchmark, which drives executors started at the application's
+ * defaults through the same triggers and callbacks.
  */
-final class FaultScenario implements AutoCloseable {
+public final class FaultScenario implements AutoCloseable {
 
     static final String CLEANUP = "fileCleanupJob";
     static final String COMPENSATION = "staleTaskCompensationJob";
@@ -76,7 +79,8 @@ final class FaultScenario implements AutoCloseable {
     private static final AtomicLong LOG_IDS = new AtomicLong(System.currentTimeMillis());
     private static final Pattern ACTIVE_TRX = Pattern.compile("(?m)^---TRANSACTION \\d+, ACTIVE");
     private static final Pattern SUMMARY = Pattern.compile(
-            "claimed=(\\d+) deleted=(\\d+) already_absent=(\\d+) failed=(\\d+) dead=(\\d+) released=(\\d+) lost_claims=(\\d+) swept=(\\d+)");
+            "claimed=(\\d+) deleted=(\\d+) already_absent=(\\d+) failed=(\\d+) dead=(\\d+) released=(\\d+) lost_claims=(\\d+) swept=(\\d+)"
+                    + " batches=(\\d+) took=(\\d+\\.\\d)s");
 
     final String label;
     final String schema;
@@ -87,6 +91,7 @@ final class FaultScenario implements AutoCloseable {
     final Path outside;
     final Path logDir;
     private final TestDatabase db;
+    private final ExecutorProcess.Tuning tuning;
     /** The executors' database login: this scenario's own user, or the test server's if it may not create one. */
     private final String dbUser;
     private final String dbPassword;
@@ -110,15 +115,22 @@ final class FaultScenario implements AutoCloseable {
     record Sent(TriggerRequest trigger, ExecutorProcess process) {
     }
 
-    /** What a run's summary (its callback message) says it did. */
-    record Summary(int claimed, int deleted, int alreadyAbsent, int failed, int dead, int released, int lostClaims, int swept) {
-        int moved() {
+    /** What a run's summary (its callback message) says it did, and how long it took (tenths of a second). */
+    public record Summary(int claimed, int deleted, int alreadyAbsent, int failed, int dead, int released, int lostClaims, int swept,
+                          int batches, double tookSeconds) {
+        public int moved() {
             return deleted + alreadyAbsent;
         }
     }
 
+    /** A scenario whose executors get the fault suite's tuning. */
     FaultScenario(String label) {
+        this(label, ExecutorProcess.Tuning.FAULT_SUITE);
+    }
+
+    public FaultScenario(String label, ExecutorProcess.Tuning tuning) {
         this.label = label;
+        this.tuning = tuning;
         this.schema = "fault_" + label.replace('-', '_');
         this.db = TestDatabase.get();
         DataSource ds = db.freshSchema(schema);
@@ -203,7 +215,7 @@ final class FaultScenario implements AutoCloseable {
     // ------------------------------------------------------------------------------- processes
 
     /** Starts {@code count} executors at once (they start in parallel) and waits until all are ready. */
-    List<ExecutorProcess> startExecutors(int count, Map<String, String> extra) {
+    public List<ExecutorProcess> startExecutors(int count, Map<String, String> extra) {
         List<ExecutorProcess> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             started.add(launch(db.jdbcUrl(schema), extra));
@@ -221,7 +233,7 @@ final class FaultScenario implements AutoCloseable {
     ExecutorProcess launch(String jdbcUrl, Map<String, String> extra, Map<String, String> environment) {
         String id = "exec-" + instanceSeq.incrementAndGet();
         ExecutorProcess p = ExecutorProcess.launch(new ExecutorProcess.Config(id, jdbcUrl, dbUser, dbPassword,
-                admin, token, storage, logDir, extra, environment));
+                admin, token, storage, logDir, tuning, extra, environment));
         processes.add(p);
         return p;
     }
@@ -253,9 +265,19 @@ final class FaultScenario implements AutoCloseable {
         return List.copyOf(processes);
     }
 
+    /** This scenario's schema, as the test's own login sees it. */
+    public JdbcTemplate jdbc() {
+        return jdbc;
+    }
+
+    /** The storage root the executors delete in. */
+    public Path storage() {
+        return storage;
+    }
+
     // ------------------------------------------------------------------------------- triggers
 
-    int nextJobId() {
+    public int nextJobId() {
         return jobIds.incrementAndGet();
     }
 
@@ -269,7 +291,7 @@ final class FaultScenario implements AutoCloseable {
     }
 
     /** Sends {@code /run} for a cleanup of shard {@code index}/{@code total}; it must be accepted. */
-    TriggerRequest cleanup(ExecutorProcess p, int jobId, String param, int index, int total) {
+    public TriggerRequest cleanup(ExecutorProcess p, int jobId, String param, int index, int total) {
         return send(p, trigger(jobId, CLEANUP, param, index, total, SERIAL));
     }
 
@@ -427,7 +449,7 @@ final class FaultScenario implements AutoCloseable {
     }
 
     /** Waits for the callback; it must be a success. */
-    Summary succeeded(TriggerRequest t) {
+    public Summary succeeded(TriggerRequest t) {
         CallbackRequest c = callback(t);
         assertThat(c.getHandleCode()).as("callback of logId %s (shard %s/%s): %s", t.getLogId(), t.getBroadcastIndex(),
                 t.getBroadcastTotal(), c.getHandleMsg()).isEqualTo(200);
@@ -439,7 +461,8 @@ final class FaultScenario implements AutoCloseable {
         if (!m.find()) {
             throw new AssertionError("no run summary in callback of logId " + c.getLogId() + ": " + c.getHandleMsg());
         }
-        return new Summary(i(m, 1), i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7), i(m, 8));
+        return new Summary(i(m, 1), i(m, 2), i(m, 3), i(m, 4), i(m, 5), i(m, 6), i(m, 7), i(m, 8), i(m, 9),
+                Double.parseDouble(m.group(10)));
     }
 
     private static int i(Matcher m, int group) {
@@ -558,7 +581,7 @@ final class FaultScenario implements AutoCloseable {
                 + "AND lease_until >= UTC_TIMESTAMP(3)", owner) == 0;
     }
 
-    String describe() {
+    public String describe() {
         return "file_deletion_task " + jdbc.queryForList("SELECT CONCAT(status, '/', COALESCE(claim_owner, '-'), ' attempts=', attempts, ': ', "
                 + "COUNT(*)) FROM file_deletion_task GROUP BY status, claim_owner, attempts", String.class)
                 + ", history " + jdbc.queryForList("SELECT CONCAT(finished_by, ' ', outcome, ': ', COUNT(*)) FROM file_deletion_task_history "
@@ -728,7 +751,7 @@ final class FaultScenario implements AutoCloseable {
      * {@link #addSecret}. The logs must be there and name the runs, so an empty or missing log cannot
      * pass.
      */
-    void assertNoSecretLogged() {
+    public void assertNoSecretLogged() {
         Map<String, String> secrets = new LinkedHashMap<>();
         secrets.put("XXL-JOB access token", token);
         if (dbPassword != null && dbPassword.length() >= 12) {
@@ -789,7 +812,7 @@ final class FaultScenario implements AutoCloseable {
     }
 
     /** The tails of every process's output, for a failed test. */
-    String tails(int lines) {
+    public String tails(int lines) {
         return processes.stream().map(p -> p.tail(lines)).collect(Collectors.joining("\n"));
     }
 
