@@ -27,7 +27,6 @@ import io.shardsweep.testsupport.TcpProxy;
 import io.shardsweep.testsupport.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -109,8 +108,6 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
         "xxl.job.executor.enabled=false",
         "spring.main.keep-alive=false",
         "shardsweep.storage.type=s3",
-        "shardsweep.s3.region=us-east-1",
-        "shardsweep.s3.path-style-access=true",
         "shardsweep.intake.api-token=bench-intake-token-0123456789abcdef0123"})
 class S3DeleteBenchmark {
 
@@ -157,7 +154,7 @@ class S3DeleteBenchmark {
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
         TestDatabase.registerFreshSchema(registry, "s3bench");
-        SERVER.registerAsEndpoint(registry, URI.create("http://127.0.0.1:" + PROXY.port()), BUCKETS.toArray(String[]::new));
+        SERVER.registerAsEndpointVia(PROXY, registry, BUCKETS.toArray(String[]::new));
     }
 
     @AfterAll

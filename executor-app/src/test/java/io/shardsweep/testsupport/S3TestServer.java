@@ -143,9 +143,10 @@ public final class S3TestServer implements AutoCloseable {
     }
 
     /**
-     * For a Spring test context of the S3 backend: this server as {@code shardsweep.s3.endpoint}, the
-     * buckets as {@code shardsweep.s3.buckets}, and its credentials where the AWS SDK's default chain
-     * reads them (ShardSweep has no credential setting of its own).
+     * For a Spring test context of the S3 backend: this server as {@code shardsweep.s3.endpoint} with
+     * its region and path-style access, the buckets as {@code shardsweep.s3.buckets}, and its
+     * credentials where the AWS SDK's default chain reads them (ShardSweep has no credential setting
+     * of its own).
      */
     public void registerAsEndpoint(DynamicPropertyRegistry registry, String... buckets) {
         registerAsEndpoint(registry, endpoint(), buckets);
@@ -156,12 +157,10 @@ public final class S3TestServer implements AutoCloseable {
         registerAsEndpoint(registry, URI.create("http://127.0.0.1:" + proxy.port()), buckets);
     }
 
-    /**
-     * As {@link #registerAsEndpoint(DynamicPropertyRegistry, String...)}, with the app pointed at {@code endpoint}
-     * instead, e.g. a {@link TcpProxy} in front of this server.
-     */
-    public void registerAsEndpoint(DynamicPropertyRegistry registry, URI endpoint, String... buckets) {
+    private void registerAsEndpoint(DynamicPropertyRegistry registry, URI endpoint, String... buckets) {
         registry.add("shardsweep.s3.endpoint", endpoint::toString);
+        registry.add("shardsweep.s3.region", region::id);
+        registry.add("shardsweep.s3.path-style-access", () -> "true"); // MinIO and S3Mock need it
         registry.add("shardsweep.s3.buckets", () -> String.join(",", buckets));
         System.setProperty("aws.accessKeyId", accessKeyId());
         System.setProperty("aws.secretAccessKey", secretAccessKey());

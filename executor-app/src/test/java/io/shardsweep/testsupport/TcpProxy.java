@@ -143,9 +143,8 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    /** A chunk read from one side, due to be written to the other at {@link #dueNanos}. */
+    /** A chunk read from one side, due to be written to the other at {@link #dueNanos}; empty at the end of the stream. */
     private record Chunk(byte[] bytes, long dueNanos) implements Delayed {
-        static final Chunk END = new Chunk(new byte[0], 0);
 
         @Override
         public long getDelay(TimeUnit unit) {
@@ -174,7 +173,7 @@ public final class TcpProxy implements AutoCloseable {
             } catch (IOException ignored) {
                 // closed by cut(), close() or the other side
             } finally {
-                inFlight.add(new Chunk(Chunk.END.bytes(), System.nanoTime() + oneWayNanos));
+                inFlight.add(new Chunk(new byte[0], System.nanoTime() + oneWayNanos));
             }
         }, "tcp-proxy-" + direction + "-read-" + port());
         Thread writer = new Thread(() -> {

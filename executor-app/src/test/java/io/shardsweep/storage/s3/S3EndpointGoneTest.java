@@ -33,8 +33,6 @@ import org.springframework.test.context.DynamicPropertySource;
         "xxl.job.executor.enabled=false",
         "spring.main.keep-alive=false",
         "shardsweep.storage.type=s3",
-        "shardsweep.s3.region=us-east-1",
-        "shardsweep.s3.path-style-access=true",
         "shardsweep.s3.keys-per-request=10",
         "shardsweep.s3.concurrent-requests=1",
         "shardsweep.s3.request-timeout=10s",

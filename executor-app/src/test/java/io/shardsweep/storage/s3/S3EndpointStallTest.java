@@ -53,8 +53,6 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
         "xxl.job.executor.enabled=false",
         "spring.main.keep-alive=false",
         "shardsweep.storage.type=s3",
-        "shardsweep.s3.region=us-east-1",
-        "shardsweep.s3.path-style-access=true",
         "shardsweep.s3.keys-per-request=25",
         "shardsweep.s3.concurrent-requests=1",
         "shardsweep.s3.request-timeout=2s",

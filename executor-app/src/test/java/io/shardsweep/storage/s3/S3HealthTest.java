@@ -7,8 +7,6 @@ import io.shardsweep.testsupport.MutableClock;
 import io.shardsweep.testsupport.S3TestServer;
 import io.shardsweep.testsupport.TcpProxy;
 import io.shardsweep.testsupport.TestDatabase;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,8 +40,6 @@ import software.amazon.awssdk.services.s3.S3Client;
         "spring.main.keep-alive=false",
         "management.server.port=0",
         "shardsweep.storage.type=s3",
-        "shardsweep.s3.region=us-east-1",
-        "shardsweep.s3.path-style-access=true",
         "shardsweep.s3.request-timeout=20s",
         "shardsweep.in-flight-grace=20s",
         "shardsweep.s3.health.timeout=1s",
@@ -59,7 +55,7 @@ class S3HealthTest {
     private static final S3TestServer SERVER = S3TestServer.get();
     private static final String VIDEO = SERVER.freshBucket("health-video");
     private static final String MEDIA = SERVER.freshBucket("health-media");
-    private static final TcpProxy PROXY = proxy();
+    private static final TcpProxy PROXY = SERVER.newProxy();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Autowired
@@ -72,11 +68,7 @@ class S3HealthTest {
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
         TestDatabase.registerFreshSchema(registry, SCHEMA);
-        registry.add("shardsweep.s3.endpoint", () -> "http://127.0.0.1:" + PROXY.port());
-        registry.add("shardsweep.s3.buckets", () -> VIDEO + "," + MEDIA);
-        // Where the SDK's default chain reads them; ShardSweep has no credential setting.
-        System.setProperty("aws.accessKeyId", SERVER.accessKeyId());
-        System.setProperty("aws.secretAccessKey", SERVER.secretAccessKey());
+        SERVER.registerAsEndpointVia(PROXY, registry, VIDEO, MEDIA);
     }
 
     @AfterAll
@@ -210,14 +202,6 @@ class S3HealthTest {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
                 .timeout(Duration.ofSeconds(30)).GET().build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static TcpProxy proxy() {
-        try {
-            return new TcpProxy(SERVER.endpoint().getHost(), SERVER.endpoint().getPort());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @TestConfiguration(proxyBeanMethods = false)
