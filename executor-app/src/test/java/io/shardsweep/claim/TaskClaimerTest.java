@@ -263,15 +263,9 @@ class TaskClaimerTest extends DatabaseTest {
         parameters.put("shardTotal", 2);
         parameters.put("now", clock.instant());
         parameters.put("limit", 100);
-        var statement = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper.findDue");
-        var bound = statement.getBoundSql(parameters);
-        Object[] args = bound.getParameterMappings().stream().map(m -> {
-            Object value = parameters.get(m.getProperty());
-            return value instanceof java.time.Instant instant
-                    ? java.time.LocalDateTime.ofInstant(instant, java.time.ZoneOffset.UTC) : value;
-        }).toArray();
+        BoundStatement bound = bind("findDue", parameters);
 
-        var plan = jdbc.queryForList("EXPLAIN " + bound.getSql(), args);
+        var plan = jdbc.queryForList("EXPLAIN " + bound.sql(), bound.args());
 
         assertThat(plan).hasSize(1);
         assertThat(plan.get(0).get("key")).isEqualTo("idx_task_claim");
@@ -409,22 +403,16 @@ class TaskClaimerTest extends DatabaseTest {
         parameters.put("shardTotal", 3);
         parameters.put("cutoff", clock.instant().minus(SWEEP_AFTER));
         parameters.put("limit", 1000);
-        var statement = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper.findOverdue");
-        var bound = statement.getBoundSql(parameters);
-        Object[] args = bound.getParameterMappings().stream().map(m -> {
-            Object value = parameters.get(m.getProperty());
-            return value instanceof java.time.Instant instant
-                    ? java.time.LocalDateTime.ofInstant(instant, java.time.ZoneOffset.UTC) : value;
-        }).toArray();
+        BoundStatement bound = bind("findOverdue", parameters);
 
-        var plan = jdbc.queryForList("EXPLAIN " + bound.getSql(), args);
+        var plan = jdbc.queryForList("EXPLAIN " + bound.sql(), bound.args());
         long[] readNext = new long[1];
         List<Long> found = jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<List<Long>>) connection -> {
             long before = handlerReadNext(connection);
             List<Long> rows = new ArrayList<>();
-            try (var ps = connection.prepareStatement(bound.getSql())) {
-                for (int i = 0; i < args.length; i++) {
-                    ps.setObject(i + 1, args[i]);
+            try (var ps = connection.prepareStatement(bound.sql())) {
+                for (int i = 0; i < bound.args().length; i++) {
+                    ps.setObject(i + 1, bound.args()[i]);
                 }
                 try (var rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -503,5 +491,19 @@ class TaskClaimerTest extends DatabaseTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A claim statement of ClaimMapper.xml as MyBatis binds it, with instants as UTC, for EXPLAIN and counted reads. */
+    private record BoundStatement(String sql, Object[] args) {
+    }
+
+    private BoundStatement bind(String statementId, java.util.Map<String, Object> parameters) {
+        var bound = sessions.getConfiguration().getMappedStatement("io.shardsweep.claim.ClaimMapper." + statementId).getBoundSql(parameters);
+        Object[] args = bound.getParameterMappings().stream().map(m -> {
+            Object value = parameters.get(m.getProperty());
+            return value instanceof java.time.Instant instant
+                    ? java.time.LocalDateTime.ofInstant(instant, java.time.ZoneOffset.UTC) : value;
+        }).toArray();
+        return new BoundStatement(bound.getSql(), args);
     }
 }
