@@ -43,9 +43,10 @@ import org.springframework.stereotype.Component;
  *   <li>{@code shardsweep_backlog_rows{state}}: due, scheduled, in_progress, dead (all shards), and lease_expired,
  *   the part of in_progress past its lease</li>
  *   <li>{@code shardsweep_xxl_job_registered}: 1 while the registry beat to the admin succeeds (executor enabled only)</li>
- *   <li>{@code executor_*{name="shardsweep.delete"}}: Micrometer's meters of the deletion pool</li>
  *   <li>{@code shardsweep_stale_rows_total{result}}: reset, dead, by the compensation job</li>
  * </ul>
+ * The deletion pool's executor meters are bound where the pool is made (FileSystemStorageConfiguration);
+ * the claim and finish timers by CleanupRunner.
  */
 @Component
 public class CleanupMetrics implements DisposableBean {
