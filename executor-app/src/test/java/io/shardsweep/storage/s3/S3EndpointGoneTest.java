@@ -10,6 +10,7 @@ import io.shardsweep.run.RunParameters;
 import io.shardsweep.run.RunSummary;
 import io.shardsweep.testsupport.CapturedLog;
 import io.shardsweep.testsupport.S3TestServer;
+import io.shardsweep.testsupport.TcpProxy;
 import io.shardsweep.testsupport.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * An S3 endpoint that goes away in the middle of a run: a private S3Mock child, stopped while the
- * run's requests are under way. Requests sent after it is gone fail as a whole (connection refused,
+ * run's requests are under way. The app reaches it through a proxy that adds a round trip to every
+ * request, so that the run is still sending when the server is gone, however fast the server is. Requests sent after it is gone fail as a whole (connection refused,
  * after the SDK's retry); their rows are failed and retried later, none is lost or recorded as deleted.
  */
 @SpringBootTest(classes = ShardSweepApplication.class, properties = {
@@ -48,6 +50,9 @@ class S3EndpointGoneTest {
     private static final int ROWS = 2000;
     private static final S3TestServer PRIVATE = S3TestServer.startS3Mock();
     private static final String BUCKET = PRIVATE.freshBucket("gone");
+    /** 200 requests of 10 keys, one at a time: at least 10 s of requests, against 2 s or less for S3Mock to stop. */
+    private static final Duration ROUND_TRIP = Duration.ofMillis(50);
+    private static final TcpProxy PROXY = PRIVATE.newProxy();
     private static CapturedLog log;
 
     @Autowired
@@ -58,13 +63,14 @@ class S3EndpointGoneTest {
     @DynamicPropertySource
     static void settings(DynamicPropertyRegistry registry) {
         TestDatabase.registerFreshSchema(registry, SCHEMA);
-        PRIVATE.registerAsEndpoint(registry, BUCKET);
+        PRIVATE.registerAsEndpointVia(PROXY, registry, BUCKET);
         log = CapturedLog.start();
     }
 
     @AfterAll
     static void stop() {
         log.close();
+        PROXY.close();
         PRIVATE.close();
     }
 
@@ -75,6 +81,7 @@ class S3EndpointGoneTest {
             rows.add(new Object[] {BUCKET + "/k/" + i}); // absent keys are deleted too: no objects needed
         }
         jdbc.batchUpdate("INSERT INTO file_deletion_task (file_path) VALUES (?)", rows);
+        PROXY.setRoundTrip(ROUND_TRIP);
 
         CompletableFuture<RunSummary> run = CompletableFuture.supplyAsync(
                 () -> runner.run(ShardAssignment.ALL, new RunParameters(100, Duration.ofMinutes(5), false), RunLog.NONE));
