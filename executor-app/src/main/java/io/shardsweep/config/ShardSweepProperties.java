@@ -49,7 +49,7 @@ public record ShardSweepProperties(
         @DefaultValue("30s") Duration metricsRefresh,
         @DefaultValue("2m") Duration sweepAfter) {
 
-    public static final int DEFAULT_BATCH_SIZE = 200;
+    public static final int DEFAULT_BATCH_SIZE = 1000;
     /** The shortest sweep-after: for fast crons and tests; below it a live shard's fresh rows would be swept. */
     public static final Duration MIN_SWEEP_AFTER = Duration.ofSeconds(1);
 
