@@ -11,6 +11,7 @@ import io.shardsweep.intake.TaskIntake.RequeueSummary;
 import io.shardsweep.intake.TaskIntake;
 import io.shardsweep.intake.TaskNotFoundException;
 import io.shardsweep.intake.TaskView;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -29,7 +30,9 @@ import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
  */
 @RestController
 @ConditionalOnIntakeEnabled
-@RequestMapping("/api/tasks")
+// produces: a request that accepts no JSON is answered 406 before its handler runs, so nothing is
+// stored or requeued for an answer the client cannot read (and would send again).
+@RequestMapping(path = "/api/tasks", produces = MediaType.APPLICATION_JSON_VALUE)
 public class TaskIntakeController {
 
     private final TaskIntake intake;

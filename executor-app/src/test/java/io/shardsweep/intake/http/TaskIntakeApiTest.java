@@ -296,6 +296,24 @@ class TaskIntakeApiTest extends IntakeHttpTest {
     }
 
     @Test
+    void a_request_that_accepts_no_json_is_refused_with_406_before_anything_is_stored_or_requeued() throws Exception {
+        long dead = enqueue("d.mp4");
+        jdbc.update("UPDATE file_deletion_task SET status = 'DEAD', attempts = 3 WHERE id = ?", dead);
+        mvc.perform(authorized(post("/api/tasks")).contentType(MediaType.APPLICATION_JSON).accept(MediaType.TEXT_PLAIN)
+                        .content("{\"filePath\": \"a.mp4\"}"))
+                .andExpect(httpStatus().isNotAcceptable());
+        mvc.perform(authorized(post("/api/tasks/batch")).contentType(MediaType.APPLICATION_JSON).accept(MediaType.TEXT_PLAIN)
+                        .content("{\"tasks\": [{\"filePath\": \"b.mp4\"}]}"))
+                .andExpect(httpStatus().isNotAcceptable());
+        mvc.perform(authorized(post("/api/tasks/" + dead + "/requeue")).accept(MediaType.TEXT_PLAIN))
+                .andExpect(httpStatus().isNotAcceptable());
+
+        // A client that is answered 406 sends again: had the first request been stored, it would be stored twice.
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'DEAD'")).isEqualTo(1);
+    }
+
+    @Test
     void an_empty_batch_is_refused_with_400() throws Exception {
         send(post("/api/tasks/batch"), Map.of("tasks", List.of()))
                 .andExpect(httpStatus().isBadRequest())
