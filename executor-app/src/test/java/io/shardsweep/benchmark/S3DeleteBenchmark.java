@@ -344,18 +344,20 @@ class S3DeleteBenchmark {
     /**
      * Tuning variants, at 0 ms and the largest round trip: an S3Backend built like the context's (its client
      * and request pool), with the batch in one request or spread over the concurrent requests, and another
-     * claim batch (a trigger's {@code batchSize}).
+     * claim batch (a trigger's {@code batchSize}; {@code -Dbench.s3.otherBatch}, else 200, the default before 2026-12-06).
      */
     private List<String> whatIf(Backlog backlog, int keys, RunParameters defaults) {
         int batchSize = defaults.batchSize();
         int concurrent = s3.concurrentRequests();
+        // Another claim batch to compare with: the earlier default 200, or -Dbench.s3.otherBatch.
+        int otherBatch = Integer.getInteger("bench.s3.otherBatch", batchSize == 200 ? 1000 : 200);
         record Variant(String name, int concurrentRequests, int batch) {
         }
         List<Variant> variants = List.of(
                 new Variant("batch " + batchSize + " in one request (before the spread)", 1, batchSize),
                 new Variant("batch " + batchSize + " over " + concurrent + " requests (the default)", concurrent, batchSize),
-                new Variant("batch 1000 in one request", 1, 1000),
-                new Variant("batch 1000 over " + concurrent + " requests", concurrent, 1000));
+                new Variant("batch " + otherBatch + " in one request", 1, otherBatch),
+                new Variant("batch " + otherBatch + " over " + concurrent + " requests", concurrent, otherBatch));
         Duration slow = ROUND_TRIPS.get(ROUND_TRIPS.size() - 1);
         List<String> lines = new ArrayList<>();
         lines.add("");
