@@ -1,9 +1,12 @@
 package io.shardsweep.storage.s3;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.shardsweep.FixedThreadPool;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +94,12 @@ public class S3StorageConfiguration {
     @Bean(destroyMethod = "shutdownNow")
     ExecutorService s3RequestPool(S3Properties s3) {
         return FixedThreadPool.started("shardsweep-s3", s3.concurrentRequests());
+    }
+
+    /** Micrometer's executor meters of the request pool: {@code executor_active_threads{name="shardsweep.s3"}} and the rest. */
+    @Bean
+    MeterBinder s3RequestPoolMetrics(@Qualifier("s3RequestPool") ExecutorService requestPool) {
+        return new ExecutorServiceMetrics(requestPool, "shardsweep.s3", List.of());
     }
 
     @Bean

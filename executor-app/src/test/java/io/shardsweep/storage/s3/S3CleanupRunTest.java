@@ -314,6 +314,20 @@ class S3CleanupRunTest {
                 .as("S3 meters queried by monitoring/ but absent from the scrape").isEmpty();
     }
 
+    @Test
+    void the_request_pool_has_micrometer_executor_meters_sized_by_concurrent_requests() {
+        String body = new String(prometheus.scrape(PrometheusOutputFormat.CONTENT_TYPE_004, null).getBody(), StandardCharsets.UTF_8);
+
+        assertThat(poolSeries(body, "executor_pool_max_threads")).as("the request pool's size in the scrape")
+                .singleElement().asString().endsWith(" 2.0");
+        assertThat(poolSeries(body, "executor_active_threads")).hasSize(1);
+        assertThat(poolSeries(body, "executor_queued_tasks")).hasSize(1);
+    }
+
+    private static List<String> poolSeries(String scrape, String metric) {
+        return scrape.lines().filter(l -> l.startsWith(metric + "{") && l.contains("name=\"shardsweep.s3\"")).toList();
+    }
+
     private double counter(String name, String tag, String value) {
         var counter = meters.find(name).tag(tag, value).counter();
         return counter == null ? 0 : counter.count();
