@@ -28,6 +28,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param metricsRefresh how often the backlog gauges are recounted in the background
  * @param sweepAfter a run that drained its own shard then claims rows of other shards that have been due longer than
  *                   this (their instance is dead, frozen or was not triggered); 0 turns sweeping off
+ * @param pipelined a run claims its next batch while the deletions of the current one run, and finishes each
+ *                  batch on the finish pool while it goes on; false does claim, delete and finish one after another
+ * @param finishPoolSize threads that finish batches (history move, retries) for the pipelined runs of an instance
  */
 @ConfigurationProperties("shardsweep")
 public record ShardSweepProperties(
@@ -47,7 +50,9 @@ public record ShardSweepProperties(
         @DefaultValue("1000") int progressEvery,
         @DefaultValue("10s") Duration progressInterval,
         @DefaultValue("30s") Duration metricsRefresh,
-        @DefaultValue("2m") Duration sweepAfter) {
+        @DefaultValue("2m") Duration sweepAfter,
+        @DefaultValue("true") boolean pipelined,
+        @DefaultValue("2") int finishPoolSize) {
 
     public static final int DEFAULT_BATCH_SIZE = 1000;
     /** The shortest sweep-after: for fast crons and tests; below it a live shard's fresh rows would be swept. */
@@ -61,6 +66,7 @@ public record ShardSweepProperties(
         requireRange("shardsweep.max-batch-size", maxBatchSize, 1, 100_000);
         requireRange("shardsweep.batch-size", batchSize, 1, maxBatchSize);
         requireRange("shardsweep.delete-pool-size", deletePoolSize, 1, 1024);
+        requireRange("shardsweep.finish-pool-size", finishPoolSize, 1, 64);
         requireRange("shardsweep.max-attempts", maxAttempts, 1, 1000);
         requireRange("shardsweep.compensation-page-size", compensationPageSize, 1, 100_000);
         requireRange("shardsweep.progress-every", progressEvery, 1, Integer.MAX_VALUE);

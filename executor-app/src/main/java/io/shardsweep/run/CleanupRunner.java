@@ -17,7 +17,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +34,16 @@ import org.springframework.stereotype.Service;
 
 /**
  * Owns one cleanup run of one shard: claim a batch, hand it to the storage backend (files on the
- * bounded pool, or objects in batch requests), finish the rows, repeat until the shard is drained, the time budget is spent, or the run is
- * interrupted. A drained run then sweeps: the same loop, claiming rows of other shards that have been
- * due for longer than {@link RunParameters#sweepAfter()}, until none is left. Whatever ends it, no row
- * it claimed is left IN_PROGRESS when it returns: unstarted rows are released, in-flight ones are
- * finished as success or failure.
+ * bounded pool, or objects in batch requests), finish the rows, repeat until the shard is drained, the
+ * time budget is spent, or the run is interrupted. A drained run then sweeps: the same loop, claiming
+ * rows of other shards that have been due for longer than {@link RunParameters#sweepAfter()}, until none
+ * is left. Whatever ends it, no row it claimed is left IN_PROGRESS when it returns: unstarted rows are
+ * released, in-flight ones are finished as success or failure.
+ *
+ * <p>Pipelined ({@code shardsweep.pipelined}, the default), the database work overlaps the deletions:
+ * while the backend deletes batch k, the job thread claims batch k+1, and batch k-1 is finished on the
+ * finish pool. At most one batch is claimed ahead and one finish is in flight per run; the next finish
+ * waits for the previous one, so a run's batches are finished in claim order.
  */
 @Service
 public class CleanupRunner {
@@ -50,14 +60,16 @@ public class CleanupRunner {
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final ShardSweepProperties properties;
+    private final ExecutorService finishPool;
     private final Timer ownClaims;
     private final Timer overdueClaims;
     private final Timer finishes;
+    private final Timer finishWaits;
 
     public CleanupRunner(TaskClaimer claimer, TaskFinisher finisher, LeaseKeeper leases, StorageBackend storage,
                          @Qualifier("databaseRetry") RetryTemplate databaseRetry,
                          RunRegistry registry, ApplicationEventPublisher events, Clock clock, ShardSweepProperties properties,
-                         MeterRegistry meters) {
+                         MeterRegistry meters, @Qualifier("finishPool") ExecutorService finishPool) {
         this.claimer = claimer;
         this.finisher = finisher;
         this.leases = leases;
@@ -67,13 +79,17 @@ public class CleanupRunner {
         this.events = events;
         this.clock = clock;
         this.properties = properties;
-        // Claims and finishes run on the XXL-JOB job thread of each run, not on a pool of ours: these
-        // timers are their counterpart of the deletion pool's executor meters.
+        this.finishPool = finishPool;
+        // Claims run on the XXL-JOB job thread of each run, finishes on the finish pool (or the job
+        // thread, not pipelined): these timers time them per batch, beside the pools' executor meters.
         String claims = "Claim transactions of one batch, with their retries, on the run's job thread; from=own|overdue (sweeping)";
         this.ownClaims = Timer.builder("shardsweep.claim.duration").description(claims).tag("from", "own").register(meters);
         this.overdueClaims = Timer.builder("shardsweep.claim.duration").description(claims).tag("from", "overdue").register(meters);
         this.finishes = Timer.builder("shardsweep.finish.duration")
-                .description("Finishing transactions of one batch (history move, retries, DEAD, releases), with their retries, on the run's job thread")
+                .description("Finishing transactions of one batch (history move, retries, DEAD, releases), with their retries")
+                .register(meters);
+        this.finishWaits = Timer.builder("shardsweep.finish.wait")
+                .description("Time a pipelined run's job thread waited for its previous batch's finish before handing over the next")
                 .register(meters);
     }
 
@@ -97,7 +113,7 @@ public class CleanupRunner {
         }
     }
 
-    /** The mutable state of one run; lives on the calling thread only. */
+    /** The mutable state of one run; lives on the calling thread only (its finishes return their summaries to it). */
     private final class Run {
         private final String runId;
         private final ShardAssignment shard;
@@ -106,8 +122,17 @@ public class CleanupRunner {
         private final Instant started = clock.instant();
         private final Instant deadline;
         private final RunTally tally;
+        private final boolean pipelined = properties.pipelined();
         /** Claiming overdue rows of other shards, after this shard was drained. */
         private boolean sweeping;
+        /** Why claiming ended (DRAINED, or INTERRUPTED during a claim); null while it goes on. */
+        private StopReason claimEnded;
+        /** Pipelined: the batch claimed while the current one was deleted; not started yet. */
+        private ClaimedBatch ahead;
+        /** Pipelined: the finish of the previous batch, on the finish pool. */
+        private Finishing finishing;
+        /** A claim ahead that failed: thrown once the batch being deleted has been finished. */
+        private RuntimeException claimFailure;
         private boolean interruptedWhileFinishing;
         private Instant lastProgressAt = started;
         private int filesAtLastProgress;
@@ -122,26 +147,23 @@ public class CleanupRunner {
         }
 
         RunSummary execute() {
-            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {}, instance {}, {}",
+            runLog.log("run {} of shard {}: batch size {}, timeout {}s, {}, instance {}, {}{}",
                     runId, shard, parameters.batchSize(), parameters.timeout().toSeconds(),
                     storage.concurrency(), claimer.owner(),
-                    sweepsOthers() ? "sweep after " + parameters.sweepAfter().toSeconds() + "s" : "no sweep");
-            StopReason stop = null;
-            while (stop == null) {
-                if (Thread.interrupted()) {
-                    stop = StopReason.INTERRUPTED;
-                } else if (registry.isStopping()) {
-                    stop = StopReason.SHUTDOWN;
-                } else if (!clock.instant().isBefore(deadline)) {
-                    stop = StopReason.TIMEOUT;
-                } else {
-                    stop = processOneBatch();
-                    if (stop == StopReason.DRAINED && !sweeping && sweepsOthers()) {
-                        sweeping = true; // own shard first; then the stranded rows of others, in the same budget
-                        stop = null;
-                    }
+                    sweepsOthers() ? "sweep after " + parameters.sweepAfter().toSeconds() + "s" : "no sweep",
+                    pipelined ? "" : ", not pipelined");
+            StopReason stop;
+            try {
+                stop = loop();
+            } catch (RuntimeException e) {
+                try {
+                    settle(true);
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
                 }
+                throw e;
             }
+            settle(false);
             if (tally.swept() > 0) {
                 String shards = tally.sweptShards();
                 runLog.log("swept {} overdue rows of shards {} (due for more than {}s)", tally.swept(), shards, parameters.sweepAfter().toSeconds());
@@ -160,52 +182,144 @@ public class CleanupRunner {
             return summary;
         }
 
-        /** Returns why the run must stop, or null to go on. */
-        private StopReason processOneBatch() {
-            ClaimedBatch batch;
-            try {
-                // Through a deadlock (a LOCK TABLES between the claim's read and its locking read) or a
-                // lock wait timeout, as finishes are. Each attempt is a whole claim transaction of its
-                // own (the retry is outside the claimer's proxy): a failed one committed nothing. An
-                // interrupt ends the retry at its next pause.
-                batch = (sweeping ? overdueClaims : ownClaims).record(() -> databaseRetry.invoke(() -> sweeping
-                        ? claimer.claimOverdue(shard, parameters.sweepAfter(), parameters.batchSize())
-                        : claimer.claim(shard, parameters.batchSize())));
-            } catch (RuntimeException e) {
-                if (Thread.currentThread().isInterrupted()) {
-                    return StopReason.INTERRUPTED; // a claim that threw committed nothing
+        /** Batch after batch until one of them, or the claim, says why the run must stop. */
+        private StopReason loop() {
+            while (true) {
+                StopReason stop = stopRequested();
+                if (stop != null) {
+                    return stop;
                 }
+                ClaimedBatch batch = ahead != null ? ahead : claimEnded == null ? claimNext() : null;
+                ahead = null;
+                if (batch == null) {
+                    return claimEnded;
+                }
+                stop = process(batch);
+                if (claimFailure != null) {
+                    throw claimFailure;
+                }
+                if (stop != null) {
+                    return stop;
+                }
+            }
+        }
+
+        /**
+         * Whatever ended the loop, the last finish is waited for. The batch claimed ahead goes back
+         * untouched; when the run is failing (the database, most likely), it is left to its lease as the
+         * failed batch is, and the run fails as soon as it would have without a pipeline.
+         */
+        private void settle(boolean failing) {
+            if (ahead != null) {
+                ClaimedBatch unstarted = ahead;
+                ahead = null;
+                if (failing) {
+                    leases.release(unstarted.token());
+                    leftToItsLease(unstarted, "the run failed");
+                } else {
+                    finish(unstarted, collect(neverStarted(unstarted), Duration.ZERO));
+                }
+            }
+            awaitFinishing();
+        }
+
+        private StopReason stopRequested() {
+            if (Thread.interrupted() || interruptedWhileFinishing) {
+                return StopReason.INTERRUPTED;
+            }
+            if (registry.isStopping()) {
+                return StopReason.SHUTDOWN;
+            }
+            if (!clock.instant().isBefore(deadline)) {
+                return StopReason.TIMEOUT;
+            }
+            return null;
+        }
+
+        /** As {@link #stopRequested}, without taking the interrupt: the wait for the deletions must see it too. */
+        private boolean stopPending() {
+            return Thread.currentThread().isInterrupted() || interruptedWhileFinishing || registry.isStopping()
+                    || !clock.instant().isBefore(deadline);
+        }
+
+        /**
+         * Claims the next batch: of this shard, then, once it is drained, overdue rows of others.
+         * Null when there is nothing left or the claim was interrupted; {@link #claimEnded} says which.
+         */
+        private ClaimedBatch claimNext() {
+            while (true) {
+                ClaimedBatch batch;
+                try {
+                    // Through a deadlock (a LOCK TABLES between the claim's read and its locking read) or a
+                    // lock wait timeout, as finishes are. Each attempt is a whole claim transaction of its
+                    // own (the retry is outside the claimer's proxy): a failed one committed nothing. An
+                    // interrupt ends the retry at its next pause.
+                    batch = (sweeping ? overdueClaims : ownClaims).record(() -> databaseRetry.invoke(() -> sweeping
+                            ? claimer.claimOverdue(shard, parameters.sweepAfter(), parameters.batchSize())
+                            : claimer.claim(shard, parameters.batchSize())));
+                } catch (RuntimeException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        claimEnded = StopReason.INTERRUPTED; // a claim that threw committed nothing
+                        return null;
+                    }
+                    throw e;
+                }
+                if (!batch.isEmpty()) {
+                    tally.claimed(batch.ids(), sweeping);
+                    leases.track(batch);
+                    return batch;
+                }
+                if (sweeping || !sweepsOthers()) {
+                    claimEnded = StopReason.DRAINED;
+                    return null;
+                }
+                sweeping = true; // own shard first; then the stranded rows of others, in the same budget
+            }
+        }
+
+        /** Deletes one claimed batch and hands its results to the finish; returns why the run must stop, or null. */
+        private StopReason process(ClaimedBatch batch) {
+            try {
+                return deleteAndFinish(batch);
+            } catch (RuntimeException e) {
+                leases.release(batch.token()); // a lease kept after the run would hold its rows forever
                 throw e;
             }
-            if (batch.isEmpty()) {
-                return StopReason.DRAINED;
-            }
-            tally.claimed(batch.ids(), sweeping);
-            leases.track(batch);
-            try {
-                List<PendingDeletion> jobs;
-                StopReason stop = null;
-                if (leaseExpiring(batch.token())) {
-                    jobs = batch.tasks().stream().map(PendingDeletion::new).toList(); // never started: released
-                    stop = StopReason.LEASE_EXPIRING;
-                } else {
-                    try {
-                        jobs = storage.start(batch.tasks());
-                    } catch (StorageClosedException e) {
-                        jobs = e.pending(); // the backend is shutting down with the application
-                        stop = StopReason.INTERRUPTED;
-                    }
+        }
+
+        private StopReason deleteAndFinish(ClaimedBatch batch) {
+            List<PendingDeletion> jobs;
+            StopReason stop = null;
+            if (leaseExpiring(batch.token())) {
+                jobs = neverStarted(batch); // released
+                stop = StopReason.LEASE_EXPIRING;
+            } else {
+                try {
+                    jobs = storage.start(batch.tasks());
+                } catch (StorageClosedException e) {
+                    jobs = e.pending(); // the backend is shutting down with the application
+                    stop = StopReason.INTERRUPTED;
                 }
-                if (stop == null) {
-                    stop = awaitAll(jobs, batch.token());
-                }
-                List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
-                tally.finished(finishReliably(batch, results));
-                reportProgress();
-                return stop;
-            } finally {
-                leases.release(batch.token());
             }
+            if (stop == null && pipelined && !stopPending()) {
+                try {
+                    ahead = claimNext(); // while the backend deletes
+                } catch (RuntimeException e) {
+                    claimFailure = e; // the batch under way is still awaited and finished first
+                }
+            }
+            if (stop == null) {
+                stop = awaitAll(jobs, batch.token());
+            }
+            List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
+            finish(batch, results);
+            return stop;
+        }
+
+        private List<PendingDeletion> neverStarted(ClaimedBatch batch) {
+            List<PendingDeletion> jobs = batch.tasks().stream().map(PendingDeletion::new).toList();
+            jobs.forEach(PendingDeletion::skipIfNotStarted);
+            return jobs;
         }
 
         /** Only a sharded run has other shards to sweep. */
@@ -280,23 +394,104 @@ public class CleanupRunner {
         }
 
         /**
+         * Writes a batch's results back. Pipelined, after the previous batch's finish has ended, on the
+         * finish pool; else, or if the pool refuses it (the application is closing), on this thread.
+         */
+        private void finish(ClaimedBatch batch, List<TaskResult> results) {
+            try {
+                awaitFinishing();
+            } catch (RuntimeException e) {
+                leftToItsLease(batch, "the batch before it could not be finished");
+                throw e; // its lease is released by the caller
+            }
+            if (pipelined) {
+                Map<String, String> context = MDC.getCopyOfContextMap();
+                try {
+                    finishing = new Finishing(batch, finishPool.submit(() -> {
+                        if (context != null) {
+                            MDC.setContextMap(context);
+                        }
+                        try {
+                            return finishReliably(batch, results);
+                        } finally {
+                            MDC.clear();
+                        }
+                    }));
+                    return;
+                } catch (RejectedExecutionException e) {
+                    // finished below, on this thread
+                }
+            }
+            FinishSummary summary;
+            try {
+                summary = finishReliably(batch, results);
+            } catch (RuntimeException e) {
+                throw couldNotFinish(batch, e);
+            }
+            finished(summary);
+        }
+
+        /**
+         * Waits for the finish in flight, however often the run is interrupted meanwhile (its rows must
+         * be written back), and tallies it; a finish that failed fails the run.
+         */
+        private void awaitFinishing() {
+            if (finishing == null) {
+                return;
+            }
+            Finishing pending = finishing;
+            finishing = null;
+            Timer.Sample waited = Timer.start();
+            FinishSummary summary;
+            while (true) {
+                try {
+                    summary = pending.future().get();
+                    break;
+                } catch (InterruptedException e) {
+                    interruptedWhileFinishing = true; // the run ends once this finish is written
+                } catch (ExecutionException e) {
+                    throw couldNotFinish(pending.batch(), e.getCause() instanceof RuntimeException failure
+                            ? failure : new IllegalStateException("finish failed", e.getCause()));
+                }
+            }
+            waited.stop(finishWaits);
+            finished(summary);
+        }
+
+        private void finished(FinishSummary summary) {
+            tally.finished(summary);
+            reportProgress();
+        }
+
+        private RuntimeException couldNotFinish(ClaimedBatch batch, RuntimeException e) {
+            runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
+                    + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
+                    batch.token(), batch.size(), e.getMessage(), properties.staleThreshold());
+            return e;
+        }
+
+        private void leftToItsLease(ClaimedBatch batch, String why) {
+            runLog.log("batch {} of {} rows not finished: {}. Its rows stay IN_PROGRESS until their lease expires "
+                    + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
+                    batch.token(), batch.size(), why, properties.staleThreshold());
+        }
+
+        /**
          * Finishing must happen even when the run was interrupted (a pending interrupt would make
          * the connection pool refuse us), and survive a short database hiccup. If it still fails,
          * the rows stay IN_PROGRESS until their lease expires and the compensation job returns them.
+         * The lease is no longer kept either way.
          */
         private FinishSummary finishReliably(ClaimedBatch batch, List<TaskResult> results) {
+            boolean[] interrupted = {false};
             try {
                 return finishes.record(() -> databaseRetry.invoke(() -> {
-                    interruptedWhileFinishing |= Thread.interrupted();
+                    interrupted[0] |= Thread.interrupted();
                     return finisher.finish(batch, results);
                 }));
-            } catch (RuntimeException e) {
-                runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
-                        + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
-                        batch.token(), batch.size(), e.getMessage(), properties.staleThreshold());
-                throw e;
             } finally {
-                if (interruptedWhileFinishing) {
+                leases.release(batch.token());
+                if (interrupted[0]) {
                     Thread.currentThread().interrupt();
                 }
             }
@@ -312,5 +507,9 @@ public class CleanupRunner {
                 lastProgressAt = now;
             }
         }
+    }
+
+    /** A batch's finish on the finish pool. */
+    private record Finishing(ClaimedBatch batch, Future<FinishSummary> future) {
     }
 }

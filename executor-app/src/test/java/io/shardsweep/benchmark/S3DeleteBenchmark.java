@@ -147,6 +147,7 @@ class S3DeleteBenchmark {
     @Autowired ApplicationEventPublisher events;
     @Autowired Clock clock;
     @Autowired @Qualifier("s3RequestPool") ExecutorService requestPool;
+    @Autowired @Qualifier("finishPool") ExecutorService finishPool;
 
     private final S3Client direct = SERVER.newClient();
     private final List<String> out = new ArrayList<>();
@@ -493,7 +494,7 @@ class S3DeleteBenchmark {
     }
 
     private CleanupRunner runner(StorageBackend backend) {
-        return new CleanupRunner(claimer, finisher, leases, backend, databaseRetry, registry, events, clock, properties, meters);
+        return new CleanupRunner(claimer, finisher, leases, backend, databaseRetry, registry, events, clock, properties, meters, finishPool);
     }
 
     private DistributionSummary requests() {

@@ -130,6 +130,7 @@ class ThroughputBenchmark extends DatabaseTest {
     @Autowired LeaseKeeper leases;
     @Autowired ConfinedFileDeleter confinedDeleter;
     @Autowired @Qualifier("deletePool") ExecutorService deletePool;
+    @Autowired @Qualifier("finishPool") ExecutorService finishPool;
     @Autowired @Qualifier("databaseRetry") RetryTemplate databaseRetry;
     @Autowired RunRegistry registry;
     @Autowired ApplicationEventPublisher events;
@@ -358,7 +359,7 @@ class ThroughputBenchmark extends DatabaseTest {
         TimedDeleter deleter = new TimedDeleter(confinedDeleter);
         CleanupRunner runner = new CleanupRunner(claimer, finisher, leases,
                 new io.shardsweep.storage.filesystem.FileSystemBackend(deleter, deletePool), databaseRetry, registry,
-                events, clock, properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                events, clock, properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), finishPool);
         RunParameters parameters = new RunParameters(BATCH, Duration.ofHours(1), false);
         {
             List<Future<Object[]>> runs = new ArrayList<>();

@@ -21,7 +21,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_missing_storage_root_is_refused_with_the_property_name() {
         assertThatThrownBy(() -> new ShardSweepProperties(null, null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardsweep.storage-root must be set");
     }
 
@@ -34,7 +34,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_run_timeout_above_its_cap_is_refused() {
         assertThatThrownBy(() -> new ShardSweepProperties("/srv", null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2))
                 .hasMessageContaining("exceeds shardsweep.max-run-timeout");
     }
 
@@ -69,11 +69,11 @@ class ShardSweepPropertiesTest {
     private static ShardSweepProperties withSweepAfter(Duration sweepAfter) {
         return new ShardSweepProperties("/srv", null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
                 Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                sweepAfter);
+                sweepAfter, true, 2);
     }
 
     private static ShardSweepProperties valid(int pool, int batch, Duration staleThreshold) {
         return new ShardSweepProperties("/srv", null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2));
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2);
     }
 }

@@ -546,12 +546,4 @@ class CleanupRunnerTest extends DatabaseTest {
     private String outcome(long id) {
         return jdbc.queryForObject("SELECT outcome FROM file_deletion_task_history WHERE id = ?", String.class, id);
     }
-
-    private long filesLeft() {
-        try (var files = Files.walk(STORAGE_ROOT)) {
-            return files.filter(Files::isRegularFile).count();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }

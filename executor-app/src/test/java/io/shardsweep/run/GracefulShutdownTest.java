@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,8 +31,9 @@ class GracefulShutdownTest {
     @TempDir
     Path storage;
 
-    @Test
-    void closing_the_application_mid_run_stops_claiming_finishes_in_flight_rows_and_releases_the_rest() throws Exception {
+    @ParameterizedTest(name = "pipelined={0}")
+    @ValueSource(booleans = {true, false})
+    void closing_the_application_mid_run_stops_claiming_finishes_in_flight_rows_and_releases_the_rest(boolean pipelined) throws Exception {
         TestDatabase db = TestDatabase.get();
         DataSource dataSource = db.freshSchema("shutdown");
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
@@ -46,6 +49,7 @@ class GracefulShutdownTest {
                         "--shardsweep.storage-root=" + storage.toRealPath(),
                         "--shardsweep.delete-pool-size=4",
                         "--shardsweep.in-flight-grace=20s",
+                        "--shardsweep.pipelined=" + pipelined,
                         "--shardsweep.intake.enabled=false",
                         "--xxl.job.executor.enabled=false");
         CleanupRunner runner = context.getBean(CleanupRunner.class);
@@ -55,7 +59,12 @@ class GracefulShutdownTest {
 
         CompletableFuture<RunSummary> run = CompletableFuture.supplyAsync(() ->
                 runner.run(ShardAssignment.ALL, new RunParameters(10, Duration.ofMinutes(5), false), RunLog.NONE));
-        gate.awaitWaiting(4); // first batch of 10: 4 deletions in flight, 6 queued; 30 rows never claimed
+        gate.awaitWaiting(4); // first batch of 10: 4 deletions in flight, 6 queued
+        // Pipelined, the run claims its second batch while the first is deleted; 20 rows never claimed.
+        int claimed = pipelined ? 20 : 10;
+        while (jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS'", Integer.class) < claimed) {
+            Thread.sleep(10);
+        }
         CompletableFuture<Void> shutdown = CompletableFuture.runAsync(context::close);
         while (!registry.isStopping()) {
             Thread.sleep(10);
@@ -71,7 +80,8 @@ class GracefulShutdownTest {
         RunSummary summary = run.get();
         assertThat(summary.stopReason()).isEqualTo(StopReason.SHUTDOWN);
         assertThat(summary.deleted()).isEqualTo(4);
-        assertThat(summary.released()).isEqualTo(6);
+        assertThat(summary.claimed()).isEqualTo(claimed);
+        assertThat(summary.released()).as("the queued rows and the batch claimed ahead, never started").isEqualTo(claimed - 4);
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS'", Integer.class)).isZero();
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND attempts = 0", Integer.class)).isEqualTo(36);
         assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task_history", Integer.class)).isEqualTo(4);
@@ -81,7 +91,7 @@ class GracefulShutdownTest {
     void a_stopped_registry_that_is_started_again_lets_runs_claim_again() {
         RunRegistry registry = new RunRegistry(new io.shardsweep.config.ShardSweepProperties("/srv", null, 2, 200, 5000,
                 Duration.ofSeconds(50), Duration.ofHours(6), Duration.ofSeconds(1), 3, Duration.ofMinutes(1), Duration.ofMinutes(5),
-                500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2)));
+                500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2));
         registry.start();
         registry.stop();
         assertThat(registry.enter()).as("refused while stopped").isFalse();

@@ -110,6 +110,15 @@ public abstract class DatabaseTest {
         return jdbc.queryForObject(sql, Integer.class, args);
     }
 
+    /** Regular files left anywhere under the storage root. */
+    protected long filesLeft() {
+        try (var files = Files.walk(STORAGE_ROOT)) {
+            return files.filter(Files::isRegularFile).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     protected int inProgressCount() {
         return count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS'");
     }
