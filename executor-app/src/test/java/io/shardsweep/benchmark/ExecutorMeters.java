@@ -123,17 +123,19 @@ final class ExecutorMeters {
 
     /** What the counting meters say at one moment. */
     record Totals(double claimSeconds, long claims, double overdueClaimSeconds, long overdueClaims, double finishSeconds,
-                  long finishes, long deleteTasks, int poolSize) {
+                  long finishes, double finishWaitSeconds, long deleteTasks, int poolSize) {
         Totals minus(Totals before) {
             return new Totals(claimSeconds - before.claimSeconds, claims - before.claims,
                     overdueClaimSeconds - before.overdueClaimSeconds, overdueClaims - before.overdueClaims,
-                    finishSeconds - before.finishSeconds, finishes - before.finishes, deleteTasks - before.deleteTasks, poolSize);
+                    finishSeconds - before.finishSeconds, finishes - before.finishes, finishWaitSeconds - before.finishWaitSeconds,
+                    deleteTasks - before.deleteTasks, poolSize);
         }
     }
 
     Totals totals() {
         // includedNames takes metric family names: a timer's without _sum/_count, a counter's without _total
-        Scrape s = scrape("shardsweep_claim_duration_seconds", "shardsweep_finish_duration_seconds", "executor_completed_tasks",
+        Scrape s = scrape("shardsweep_claim_duration_seconds", "shardsweep_finish_duration_seconds", "shardsweep_finish_wait_seconds",
+                "executor_completed_tasks",
                 "executor_pool_core_threads");
         if (!s.has("shardsweep_claim_duration_seconds_sum") || !s.has("executor_pool_core_threads")) {
             throw new IllegalStateException("the scrape of " + process + " lacks the claim timer or the deletion pool's meters: " + s.samples());
@@ -145,6 +147,7 @@ final class ExecutorMeters {
                 (long) s.sum("shardsweep_claim_duration_seconds_count", "from", "overdue"),
                 s.sum("shardsweep_finish_duration_seconds_sum"),
                 (long) s.sum("shardsweep_finish_duration_seconds_count"),
+                s.sum("shardsweep_finish_wait_seconds_sum"),
                 (long) s.sum("executor_completed_tasks_total", "name", POOL),
                 (int) s.sum("executor_pool_core_threads", "name", POOL));
     }

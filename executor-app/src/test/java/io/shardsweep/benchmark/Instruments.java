@@ -474,6 +474,9 @@ final class Instruments {
             if (comm.startsWith("shardsweep-dele")) {
                 return "delete pool";
             }
+            if (comm.startsWith("shardsweep-fini")) {
+                return "finish pool";
+            }
             if (comm.startsWith("bench-instance")) {
                 return "instance threads";
             }

@@ -92,6 +92,7 @@ class ProcessLevelBenchmarkIT {
 
     enum Contender {
         SHARDSWEEP("ShardSweep, " + PROCESSES + " processes, defaults"),
+        SHARDSWEEP_UNPIPELINED("ShardSweep, " + PROCESSES + " processes, defaults but shardsweep.pipelined=false"),
         FLOOR("floor: INSERT...SELECT + DELETE per 1,000 ids beside unlink"),
         PER_ROW("per-row baseline"),
         UNLINK("unlink alone");
@@ -193,9 +194,14 @@ class ProcessLevelBenchmarkIT {
         List<ExecutorProcess> executors = scenario.startExecutors(PROCESSES, Map.of());
         List<ExecutorMeters> meters = executors.stream().map(ExecutorMeters::new).toList();
         List<String> owners = executors.stream().map(ExecutorProcess::instanceId).toList();
+        // The same executors with the pipeline off, for the ratio of the two in the same run.
+        List<ExecutorProcess> unpipelined = scenario.startExecutors(PROCESSES, Map.of("shardsweep.pipelined", "false"));
+        List<ExecutorMeters> unpipelinedMeters = unpipelined.stream().map(ExecutorMeters::new).toList();
+        List<String> unpipelinedOwners = unpipelined.stream().map(ExecutorProcess::instanceId).toList();
         int poolSize = meters.get(0).totals().poolSize();
         Instruments.Cpu cpuOfDb = new Instruments.Cpu(jdbc);
         CpuSplit.Meter cpu = new CpuSplit.Meter(cpuOfDb, executors.stream().map(ExecutorProcess::pid).toList());
+        CpuSplit.Meter unpipelinedCpu = new CpuSplit.Meter(cpuOfDb, unpipelined.stream().map(ExecutorProcess::pid).toList());
         Instruments.ServerCounters counters = new Instruments.ServerCounters(jdbc);
         int jobId = scenario.nextJobId(); // one job, as the admin's one broadcast job: one XXL-JOB job thread per executor
         if (environment == null) {
@@ -206,6 +212,8 @@ class ProcessLevelBenchmarkIT {
         // Warm-up, not reported: the executors' JIT and pools, this JVM's JDBC path, the buffer pool.
         BenchData.Dataset warm = fresh(data, "warm-ss", WARMUP_ROWS, shape);
         assertDrained(drain(scenario, executors, meters, jobId), warm, data, owners);
+        BenchData.Dataset warmUnpipelined = fresh(data, "warm-ss-seq", WARMUP_ROWS, shape);
+        assertDrained(drain(scenario, unpipelined, unpipelinedMeters, jobId), warmUnpipelined, data, unpipelinedOwners);
         BenchData.Dataset warmFloor = fresh(data, "warm-floor", WARMUP_ROWS, shape);
         floor.run(warmFloor, PROCESSES);
         data.assertMoved(warmFloor, List.of("floor"));
@@ -223,6 +231,14 @@ class ProcessLevelBenchmarkIT {
             });
             assertDrained(m.drain(), ss, data, owners);
             all.get(Contender.SHARDSWEEP).add(m);
+
+            BenchData.Dataset seq = fresh(data, "r" + repeat + "-ss-seq", ROWS, shape);
+            m = measure(Contender.SHARDSWEEP_UNPIPELINED, unpipelinedCpu, counters, data, () -> {
+                Drain drain = drain(scenario, unpipelined, unpipelinedMeters, jobId);
+                return new Outcome(seq.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
+            });
+            assertDrained(m.drain(), seq, data, unpipelinedOwners);
+            all.get(Contender.SHARDSWEEP_UNPIPELINED).add(m);
 
             BenchData.Dataset f = fresh(data, "r" + repeat + "-floor", ROWS, shape);
             m = measure(Contender.FLOOR, cpu, counters, data, () -> {
@@ -391,41 +407,60 @@ class ProcessLevelBenchmarkIT {
                         num(m.lockWaits()) + " / " + num(m.deadlocks()), r.spread(c), m.note());
             }
         }
+        StringBuilder pipeline = new StringBuilder();
+        for (ShapeResult r : results) {
+            pipeline.append(String.format(Locale.ROOT, "%s: pipelined / not pipelined = %.2f%n", r.shape().label(),
+                    r.best(Contender.SHARDSWEEP).rate() / r.best(Contender.SHARDSWEEP_UNPIPELINED).rate()));
+        }
         return "\nPROCESS-LEVEL THROUGHPUT (ratios: rows/s of the row / rows/s of the floor, of the per-row baseline, of unlink alone,"
                 + " same shape; ShardSweep: first /run to last callback; CPU: /proc, % of all cores over the measurement; heap: sampled"
-                + " every " + SAMPLE_EVERY.toMillis() + " ms, garbage included; lock counters: global deltas)\n" + t.render();
+                + " every " + SAMPLE_EVERY.toMillis() + " ms, garbage included; lock counters: global deltas)\n" + t.render() + pipeline;
     }
 
     private static String timeTable(List<ShapeResult> results) {
         TextTable t = new TextTable("files", "process", "runs", "batches", "rows", "rows/batch", "swept", "in runs s", "claim s (% of wall)",
-                "claim ms/batch", "finish s (%)", "finish ms/batch", "awaiting deletes s (%)", "between runs s (%)", "delete pool busy %",
-                "pool queue, mean", "heap used peak MB", "CPU % of cores: job thread / delete pool / GC / JIT / other JVM = process");
+                "claim ms/batch", "finish s (%)", "finish ms/batch", "waiting for the finish s (%)", "awaiting deletes s (%)", "between runs s (%)", "delete pool busy %",
+                "pool queue, mean", "heap used peak MB", "CPU % of cores: job thread / finish pool / delete pool / GC / JIT / other JVM = process");
         for (ShapeResult r : results) {
-            Drain drain = r.best(Contender.SHARDSWEEP).drain();
-            CpuSplit cpu = r.best(Contender.SHARDSWEEP).cpu();
-            double wall = drain.seconds();
-            for (int i = 0; i < drain.processes().size(); i++) {
-                ProcessFigures p = drain.processes().get(i);
-                double claim = p.claimSeconds();
-                double finish = p.meters().finishSeconds();
-                double inRuns = p.inRunsSeconds();
-                double awaiting = inRuns - claim - finish;
-                double between = wall - inRuns;
-                Map<String, Double> g = cpu.executorGroups().get(i);
-                t.row(r.shape().label(), p.instance(), p.runs().size(), p.batches(), p.moved(), f0(p.moved() / (double) Math.max(1, p.batches())),
-                        p.swept(), f2(inRuns), share(claim, wall), f2(1000 * claim / Math.max(1, p.claims())), share(finish, wall),
-                        f2(1000 * finish / Math.max(1, p.meters().finishes())), share(awaiting, wall), share(between, wall),
-                        pct(p.gauges().meanBusyThreads() / r.poolSize()), f1(p.gauges().meanQueued()),
-                        f0(p.gauges().peakHeapMb()),
-                        pct(g.getOrDefault("job thread", 0.0)) + " / " + pct(g.getOrDefault("delete pool", 0.0)) + " / "
-                                + pct(g.getOrDefault("GC", 0.0)) + " / " + pct(g.getOrDefault("JIT", 0.0)) + " / "
-                                + pct(g.getOrDefault("other JVM", 0.0)) + " = " + pct(cpu.executors().get(i)));
-            }
+            timeRows(t, r, Contender.SHARDSWEEP);
+            timeRows(t, r, Contender.SHARDSWEEP_UNPIPELINED);
         }
         return "\nWHERE THE TIME GOES IN EACH EXECUTOR (ShardSweep, best repeat; wall = first /run to last callback; in runs: the sum of"
-                + " the runs' took=; claim, finish: the run timers' sums, on the job thread; awaiting deletes = in runs - claim - finish,"
+                + " the runs' took=; claim, finish: the run timers' sums, the claim on the job thread, the finish on the finish pool"
+                + " (pipelined) or the job thread; waiting for the finish: shardsweep_finish_wait_seconds, the job thread waiting for the"
+                + " previous batch's finish; awaiting deletes = in runs - claim - (the wait for the finish, pipelined; the finish, not),"
                 + " the job thread waiting for the deletion pool; between runs = wall - in runs; pool busy: executor_active_threads"
                 + " sampled / pool size; CPU: /proc per thread name group, % of all cores)\n" + t.render();
+    }
+
+    /** One row per executor process of contender {@code c}'s best drain. */
+    private static void timeRows(TextTable t, ShapeResult r, Contender c) {
+        boolean pipelined = c == Contender.SHARDSWEEP;
+        Drain drain = r.best(c).drain();
+        CpuSplit cpu = r.best(c).cpu();
+        double wall = drain.seconds();
+        for (int i = 0; i < drain.processes().size(); i++) {
+            ProcessFigures p = drain.processes().get(i);
+            double claim = p.claimSeconds();
+            double finish = p.meters().finishSeconds();
+            double finishWait = p.meters().finishWaitSeconds();
+            double inRuns = p.inRunsSeconds();
+            // Pipelined, the finish runs on the finish pool: the job thread only waits for it.
+            double awaiting = inRuns - claim - (pipelined ? finishWait : finish);
+            double between = wall - inRuns;
+            Map<String, Double> g = cpu.executorGroups().get(i);
+            t.row(r.shape().label(), (pipelined ? "" : "not pipelined, ") + p.instance(), p.runs().size(), p.batches(), p.moved(),
+                    f0(p.moved() / (double) Math.max(1, p.batches())),
+                    p.swept(), f2(inRuns), share(claim, wall), f2(1000 * claim / Math.max(1, p.claims())), share(finish, wall),
+                    f2(1000 * finish / Math.max(1, p.meters().finishes())), pipelined ? share(finishWait, wall) : "-",
+                    share(awaiting, wall), share(between, wall),
+                    pct(p.gauges().meanBusyThreads() / r.poolSize()), f1(p.gauges().meanQueued()),
+                    f0(p.gauges().peakHeapMb()),
+                    pct(g.getOrDefault("job thread", 0.0)) + " / " + pct(g.getOrDefault("finish pool", 0.0)) + " / "
+                            + pct(g.getOrDefault("delete pool", 0.0)) + " / "
+                            + pct(g.getOrDefault("GC", 0.0)) + " / " + pct(g.getOrDefault("JIT", 0.0)) + " / "
+                            + pct(g.getOrDefault("other JVM", 0.0)) + " = " + pct(cpu.executors().get(i)));
+        }
     }
 
     private static String share(double seconds, double wall) {
