@@ -89,10 +89,13 @@ class ProcessLevelBenchmarkIT {
     private static final Duration SAMPLE_EVERY = Duration.ofMillis(500);
     /** Broadcasts per drain at the most; one drains 100,000 rows at the defaults (a run may take 50 s). */
     private static final int MAX_ROUNDS = 10;
+    /** A what-if: a third pair of executors with these settings, e.g. {@code shardsweep.delete-pool-size=4}; none by default. */
+    private static final Map<String, String> WHAT_IF = whatIf(System.getProperty("bench.whatIf", ""));
 
     enum Contender {
         SHARDSWEEP("ShardSweep, " + PROCESSES + " processes, defaults"),
         SHARDSWEEP_UNPIPELINED("ShardSweep, " + PROCESSES + " processes, defaults but shardsweep.pipelined=false"),
+        SHARDSWEEP_WHAT_IF("ShardSweep, " + PROCESSES + " processes, defaults but " + WHAT_IF),
         FLOOR("floor: INSERT...SELECT + DELETE per 1,000 ids beside unlink"),
         PER_ROW("per-row baseline"),
         UNLINK("unlink alone");
@@ -202,6 +205,10 @@ class ProcessLevelBenchmarkIT {
         Instruments.Cpu cpuOfDb = new Instruments.Cpu(jdbc);
         CpuSplit.Meter cpu = new CpuSplit.Meter(cpuOfDb, executors.stream().map(ExecutorProcess::pid).toList());
         CpuSplit.Meter unpipelinedCpu = new CpuSplit.Meter(cpuOfDb, unpipelined.stream().map(ExecutorProcess::pid).toList());
+        List<ExecutorProcess> whatIf = WHAT_IF.isEmpty() ? List.of() : scenario.startExecutors(PROCESSES, WHAT_IF);
+        List<ExecutorMeters> whatIfMeters = whatIf.stream().map(ExecutorMeters::new).toList();
+        List<String> whatIfOwners = whatIf.stream().map(ExecutorProcess::instanceId).toList();
+        CpuSplit.Meter whatIfCpu = new CpuSplit.Meter(cpuOfDb, whatIf.stream().map(ExecutorProcess::pid).toList());
         Instruments.ServerCounters counters = new Instruments.ServerCounters(jdbc);
         int jobId = scenario.nextJobId(); // one job, as the admin's one broadcast job: one XXL-JOB job thread per executor
         if (environment == null) {
@@ -214,6 +221,10 @@ class ProcessLevelBenchmarkIT {
         assertDrained(drain(scenario, executors, meters, jobId), warm, data, owners);
         BenchData.Dataset warmUnpipelined = fresh(data, "warm-ss-seq", WARMUP_ROWS, shape);
         assertDrained(drain(scenario, unpipelined, unpipelinedMeters, jobId), warmUnpipelined, data, unpipelinedOwners);
+        if (!whatIf.isEmpty()) {
+            BenchData.Dataset warmWhatIf = fresh(data, "warm-ss-what-if", WARMUP_ROWS, shape);
+            assertDrained(drain(scenario, whatIf, whatIfMeters, jobId), warmWhatIf, data, whatIfOwners);
+        }
         BenchData.Dataset warmFloor = fresh(data, "warm-floor", WARMUP_ROWS, shape);
         floor.run(warmFloor, PROCESSES);
         data.assertMoved(warmFloor, List.of("floor"));
@@ -239,6 +250,16 @@ class ProcessLevelBenchmarkIT {
             });
             assertDrained(m.drain(), seq, data, unpipelinedOwners);
             all.get(Contender.SHARDSWEEP_UNPIPELINED).add(m);
+
+            if (!whatIf.isEmpty()) {
+                BenchData.Dataset w = fresh(data, "r" + repeat + "-ss-what-if", ROWS, shape);
+                m = measure(Contender.SHARDSWEEP_WHAT_IF, whatIfCpu, counters, data, () -> {
+                    Drain drain = drain(scenario, whatIf, whatIfMeters, jobId);
+                    return new Outcome(w.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
+                });
+                assertDrained(m.drain(), w, data, whatIfOwners);
+                all.get(Contender.SHARDSWEEP_WHAT_IF).add(m);
+            }
 
             BenchData.Dataset f = fresh(data, "r" + repeat + "-floor", ROWS, shape);
             m = measure(Contender.FLOOR, cpu, counters, data, () -> {
@@ -396,6 +417,9 @@ class ProcessLevelBenchmarkIT {
             double perRow = r.best(Contender.PER_ROW).rate();
             double unlink = r.best(Contender.UNLINK).rate();
             for (Contender c : Contender.values()) {
+                if (r.all().get(c).isEmpty()) {
+                    continue; // no what-if asked for
+                }
                 Measured m = r.best(c);
                 CpuSplit cpu = m.cpu();
                 String heap = m.drain() == null ? "" : m.drain().processes().stream().map(p -> f0(p.gauges().peakHeapMb()))
@@ -424,6 +448,9 @@ class ProcessLevelBenchmarkIT {
         for (ShapeResult r : results) {
             timeRows(t, r, Contender.SHARDSWEEP);
             timeRows(t, r, Contender.SHARDSWEEP_UNPIPELINED);
+            if (!r.all().get(Contender.SHARDSWEEP_WHAT_IF).isEmpty()) {
+                timeRows(t, r, Contender.SHARDSWEEP_WHAT_IF);
+            }
         }
         return "\nWHERE THE TIME GOES IN EACH EXECUTOR (ShardSweep, best repeat; wall = first /run to last callback; in runs: the sum of"
                 + " the runs' took=; claim, finish: the run timers' sums, the claim on the job thread, the finish on the finish pool"
@@ -435,7 +462,7 @@ class ProcessLevelBenchmarkIT {
 
     /** One row per executor process of contender {@code c}'s best drain. */
     private static void timeRows(TextTable t, ShapeResult r, Contender c) {
-        boolean pipelined = c == Contender.SHARDSWEEP;
+        boolean pipelined = c != Contender.SHARDSWEEP_UNPIPELINED;
         Drain drain = r.best(c).drain();
         CpuSplit cpu = r.best(c).cpu();
         double wall = drain.seconds();
@@ -449,18 +476,31 @@ class ProcessLevelBenchmarkIT {
             double awaiting = inRuns - claim - (pipelined ? finishWait : finish);
             double between = wall - inRuns;
             Map<String, Double> g = cpu.executorGroups().get(i);
-            t.row(r.shape().label(), (pipelined ? "" : "not pipelined, ") + p.instance(), p.runs().size(), p.batches(), p.moved(),
+            String variant = c == Contender.SHARDSWEEP_WHAT_IF ? WHAT_IF + ", " : c == Contender.SHARDSWEEP_UNPIPELINED ? "not pipelined, " : "";
+            t.row(r.shape().label(), variant + p.instance(), p.runs().size(), p.batches(), p.moved(),
                     f0(p.moved() / (double) Math.max(1, p.batches())),
                     p.swept(), f2(inRuns), share(claim, wall), f2(1000 * claim / Math.max(1, p.claims())), share(finish, wall),
                     f2(1000 * finish / Math.max(1, p.meters().finishes())), pipelined ? share(finishWait, wall) : "-",
                     share(awaiting, wall), share(between, wall),
-                    pct(p.gauges().meanBusyThreads() / r.poolSize()), f1(p.gauges().meanQueued()),
+                    pct(p.gauges().meanBusyThreads() / p.meters().poolSize()), f1(p.gauges().meanQueued()),
                     f0(p.gauges().peakHeapMb()),
                     pct(g.getOrDefault("job thread", 0.0)) + " / " + pct(g.getOrDefault("finish pool", 0.0)) + " / "
                             + pct(g.getOrDefault("delete pool", 0.0)) + " / "
                             + pct(g.getOrDefault("GC", 0.0)) + " / " + pct(g.getOrDefault("JIT", 0.0)) + " / "
                             + pct(g.getOrDefault("other JVM", 0.0)) + " = " + pct(cpu.executors().get(i)));
         }
+    }
+
+    /** {@code a=1,b=2} as settings. */
+    private static Map<String, String> whatIf(String settings) {
+        Map<String, String> parsed = new java.util.LinkedHashMap<>();
+        for (String pair : settings.split(",")) {
+            if (!pair.isBlank()) {
+                String[] kv = pair.split("=", 2);
+                parsed.put(kv[0].strip(), kv.length > 1 ? kv[1].strip() : "");
+            }
+        }
+        return parsed;
     }
 
     private static String share(double seconds, double wall) {
