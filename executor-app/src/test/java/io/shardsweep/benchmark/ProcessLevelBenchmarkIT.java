@@ -15,6 +15,7 @@ import io.shardsweep.fault.ExecutorProcess;
 import io.shardsweep.fault.FaultScenario;
 import io.shardsweep.fault.FaultScenario.Summary;
 import io.shardsweep.storage.filesystem.ConfinedFileDeleter;
+import io.shardsweep.testsupport.TcpProxy;
 import io.shardsweep.testsupport.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,6 +91,8 @@ class ProcessLevelBenchmarkIT {
     /** Broadcasts per drain at the most; one drains 100,000 rows at the defaults (a run may take 50 s). */
     private static final int MAX_ROUNDS = 10;
     /** A what-if: a third pair of executors with these settings, e.g. {@code shardsweep.delete-pool-size=4}; none by default. */
+    /** A round trip added between the executors and the database (a TCP proxy), as to a server on another host; 0 by default. */
+    private static final Duration DB_ROUND_TRIP = Duration.ofNanos((long) (1e6 * Double.parseDouble(System.getProperty("bench.dbRoundTripMs", "0"))));
     private static final Map<String, String> WHAT_IF = whatIf(System.getProperty("bench.whatIf", ""));
 
     enum Contender {
@@ -194,18 +197,25 @@ class ProcessLevelBenchmarkIT {
         Path storage = scenario.storage();
         BenchData data = new BenchData(jdbc, storage);
         progress(shape.label() + ": starting " + PROCESSES + " executors at the defaults, JVM flags " + EXECUTOR_JVM);
-        List<ExecutorProcess> executors = scenario.startExecutors(PROCESSES, Map.of());
+        TcpProxy toDatabase = null;
+        if (!DB_ROUND_TRIP.isZero()) {
+            toDatabase = scenario.proxy();
+            toDatabase.setRoundTrip(DB_ROUND_TRIP);
+            progress("the executors reach the database through a proxy adding " + DB_ROUND_TRIP.toNanos() / 1e6
+                    + " ms per round trip; the floor, the per-row baseline and unlink alone do not");
+        }
+        List<ExecutorProcess> executors = startExecutors(scenario, toDatabase, Map.of());
         List<ExecutorMeters> meters = executors.stream().map(ExecutorMeters::new).toList();
         List<String> owners = executors.stream().map(ExecutorProcess::instanceId).toList();
         // The same executors with the pipeline off, for the ratio of the two in the same run.
-        List<ExecutorProcess> unpipelined = scenario.startExecutors(PROCESSES, Map.of("shardsweep.pipelined", "false"));
+        List<ExecutorProcess> unpipelined = startExecutors(scenario, toDatabase, Map.of("shardsweep.pipelined", "false"));
         List<ExecutorMeters> unpipelinedMeters = unpipelined.stream().map(ExecutorMeters::new).toList();
         List<String> unpipelinedOwners = unpipelined.stream().map(ExecutorProcess::instanceId).toList();
         int poolSize = meters.get(0).totals().poolSize();
         Instruments.Cpu cpuOfDb = new Instruments.Cpu(jdbc);
         CpuSplit.Meter cpu = new CpuSplit.Meter(cpuOfDb, executors.stream().map(ExecutorProcess::pid).toList());
         CpuSplit.Meter unpipelinedCpu = new CpuSplit.Meter(cpuOfDb, unpipelined.stream().map(ExecutorProcess::pid).toList());
-        List<ExecutorProcess> whatIf = WHAT_IF.isEmpty() ? List.of() : scenario.startExecutors(PROCESSES, WHAT_IF);
+        List<ExecutorProcess> whatIf = WHAT_IF.isEmpty() ? List.of() : startExecutors(scenario, toDatabase, WHAT_IF);
         List<ExecutorMeters> whatIfMeters = whatIf.stream().map(ExecutorMeters::new).toList();
         List<String> whatIfOwners = whatIf.stream().map(ExecutorProcess::instanceId).toList();
         CpuSplit.Meter whatIfCpu = new CpuSplit.Meter(cpuOfDb, whatIf.stream().map(ExecutorProcess::pid).toList());
@@ -489,6 +499,10 @@ class ProcessLevelBenchmarkIT {
                             + pct(g.getOrDefault("GC", 0.0)) + " / " + pct(g.getOrDefault("JIT", 0.0)) + " / "
                             + pct(g.getOrDefault("other JVM", 0.0)) + " = " + pct(cpu.executors().get(i)));
         }
+    }
+
+    private static List<ExecutorProcess> startExecutors(FaultScenario scenario, TcpProxy toDatabase, Map<String, String> settings) {
+        return toDatabase == null ? scenario.startExecutors(PROCESSES, settings) : scenario.startExecutorsVia(toDatabase, PROCESSES, settings);
     }
 
     /** {@code a=1,b=2} as settings. */

@@ -216,9 +216,18 @@ public final class FaultScenario implements AutoCloseable {
 
     /** Starts {@code count} executors at once (they start in parallel) and waits until all are ready. */
     public List<ExecutorProcess> startExecutors(int count, Map<String, String> extra) {
+        return startExecutors(db.jdbcUrl(schema), count, extra);
+    }
+
+    /** As {@link #startExecutors(int, Map)}, the executors reaching the database through {@code proxy}. */
+    public List<ExecutorProcess> startExecutorsVia(TcpProxy proxy, int count, Map<String, String> extra) {
+        return startExecutors(jdbcUrlVia(proxy), count, extra);
+    }
+
+    private List<ExecutorProcess> startExecutors(String jdbcUrl, int count, Map<String, String> extra) {
         List<ExecutorProcess> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            started.add(launch(db.jdbcUrl(schema), extra));
+            started.add(launch(jdbcUrl, extra));
         }
         started.forEach(ExecutorProcess::awaitReady);
         return started;
@@ -239,7 +248,7 @@ public final class FaultScenario implements AutoCloseable {
     }
 
     /** A proxy in front of the test database; its JDBC URL for this scenario's schema. */
-    TcpProxy proxy() {
+    public TcpProxy proxy() {
         Matcher m = Pattern.compile("^jdbc:mysql://([^:/]+):(\\d+)/").matcher(db.jdbcUrl(schema));
         if (!m.find()) {
             throw new IllegalStateException("cannot parse host and port of " + db.jdbcUrl(schema));
