@@ -94,6 +94,7 @@ class ShardSweepFaultIT {
 
         TriggerRequest victimRun;
         List<Long> inFlight;
+        Set<Long> gone;
         int exit;
         long killedAt;
         try (FaultScenario.HistoryLock lock = scenario.holdHistoryInsert(held)) {
@@ -112,10 +113,9 @@ class ShardSweepFaultIT {
                     .as("rows %s finished before the kill (it is mid-run)", victim.instanceId()).isGreaterThan(0);
             assertThat(scenario.count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'PENDING' AND MOD(id, 3) = 0"))
                     .as("rows of the victim's shard still pending at the kill").isGreaterThan(0);
-            for (Long id : inFlight) {
-                assertThat(scenario.legit.containsKey(id) && !Files.exists(scenario.storage.resolve(scenario.legit.get(id))))
-                        .as("file of in-flight task %s was deleted before the kill", id).isTrue();
-            }
+            assertThat(scenario.legit.keySet()).as("in-flight tasks are legit rows").containsAll(inFlight);
+            gone = filesGone(inFlight);
+            assertThat(gone).as("files of the batch held mid-move, deleted before the kill").containsAll(batchOf(held));
 
             killedAt = System.nanoTime();
             exit = victim.kill9();
@@ -143,12 +143,14 @@ class ShardSweepFaultIT {
 
         assertThat(scenario.admin.callbacks()).as("the killed run never called back")
                 .noneMatch(c -> c.getLogId() == victimRun.getLogId());
-        // The killed batch: finished once by a survivor, with the crash counted, and the files it had
-        // already deleted found absent (deletion is idempotent; the history row is written once).
+        // The killed batches: finished once by a survivor, with the crash counted, and the files the
+        // victim had already deleted found absent (deletion is idempotent; the history row is written
+        // once); the batch it had claimed ahead and not started is deleted by the survivor.
         scenario.jdbc.query("SELECT id, outcome, attempts, finished_by FROM file_deletion_task_history WHERE id IN ("
                 + ids(inFlight) + ")", rs -> {
             assertThat(rs.getInt("attempts")).as("attempts of the killed batch in history").isEqualTo(1);
-            assertThat(rs.getString("outcome")).isEqualTo("ALREADY_ABSENT");
+            assertThat(rs.getString("outcome")).as("outcome of task %s", rs.getLong("id"))
+                    .isEqualTo(gone.contains(rs.getLong("id")) ? "ALREADY_ABSENT" : "DELETED");
             assertThat(rs.getString("finished_by")).isNotEqualTo(victim.instanceId());
         });
         scenario.assertSummariesMatchHistory(survivors.stream().map(ExecutorProcess::instanceId).toList());
@@ -305,6 +307,8 @@ class ShardSweepFaultIT {
         assertThat(stranded).as("the batch that could not be written back and the two behind it").contains(held)
                 .hasSizeLessThanOrEqualTo(3 * 50);
         assertThat(scenario.count("SELECT COUNT(*) FROM file_deletion_task WHERE status = 'IN_PROGRESS'")).isEqualTo(stranded.size());
+        Set<Long> gone = filesGone(stranded);
+        assertThat(gone).as("files of the batch that could not be written back, deleted before the outage").contains(held);
         assertThat(exec.isAlive()).as("the executor survives the outage").isTrue();
         int refused = proxy.connectionsRefused();
 
@@ -317,7 +321,9 @@ class ShardSweepFaultIT {
 
         scenario.jdbc.query("SELECT id, attempts, outcome FROM file_deletion_task_history WHERE id IN (" + ids(stranded) + ")", rs -> {
             assertThat(rs.getInt("attempts")).as("attempts of stranded task %s", rs.getLong("id")).isEqualTo(1);
-            assertThat(rs.getString("outcome")).isEqualTo("ALREADY_ABSENT"); // deleted before the outage
+            // deleted before the outage, or claimed ahead and never started
+            assertThat(rs.getString("outcome")).as("outcome of stranded task %s", rs.getLong("id"))
+                    .isEqualTo(gone.contains(rs.getLong("id")) ? "ALREADY_ABSENT" : "DELETED");
         });
         scenario.assertExactlyOnce(total, "stranded=" + stranded.size() + " reset=" + stranded.size()
                 + " failure_callback_after_cut=" + failedAfter + "ms connections_refused_during_outage=" + refused
@@ -722,6 +728,18 @@ class ShardSweepFaultIT {
         });
         scenario.assertSummariesMatchHistory(ps.stream().map(ExecutorProcess::instanceId).toList());
         scenario.assertExactlyOnce(total, "sweep_after=" + sweepAfter.toSeconds() + "s swept=0 " + String.join(" ", rounds));
+    }
+
+    /** The tasks of {@code ids} whose file is gone from the storage root. */
+    private Set<Long> filesGone(List<Long> ids) {
+        return ids.stream().filter(id -> !Files.exists(scenario.storage.resolve(scenario.legit.get(id))))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** The rows claimed with task {@code id}, by its claim token. */
+    private List<Long> batchOf(long id) {
+        String token = scenario.jdbc.queryForObject("SELECT claim_token FROM file_deletion_task WHERE id = ?", String.class, id);
+        return scenario.jdbc.queryForList("SELECT id FROM file_deletion_task WHERE claim_token = ?", Long.class, token);
     }
 
     private static String seconds(Duration d) {
