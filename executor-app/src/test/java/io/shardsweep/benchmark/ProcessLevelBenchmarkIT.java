@@ -110,6 +110,18 @@ class ProcessLevelBenchmarkIT {
         }
     }
 
+    /** Two executor processes started with the same settings, measured as {@code contender}. */
+    record ExecutorPair(Contender contender, String key, List<ExecutorProcess> executors, List<ExecutorMeters> meters,
+                        List<String> owners, CpuSplit.Meter cpu) {
+        static ExecutorPair start(Contender contender, String key, FaultScenario scenario, TcpProxy toDatabase,
+                                  Map<String, String> settings, Instruments.Cpu cpuOfDb) {
+            List<ExecutorProcess> executors = startExecutors(scenario, toDatabase, settings);
+            return new ExecutorPair(contender, key, executors, executors.stream().map(ExecutorMeters::new).toList(),
+                    executors.stream().map(ExecutorProcess::instanceId).toList(),
+                    new CpuSplit.Meter(cpuOfDb, executors.stream().map(ExecutorProcess::pid).toList()));
+        }
+    }
+
     /** One executor's share of a drain. */
     record ProcessFigures(String instance, List<Summary> runs, Totals meters, Gauges gauges) {
         int batches() {
@@ -204,21 +216,17 @@ class ProcessLevelBenchmarkIT {
             progress("the executors reach the database through a proxy adding " + DB_ROUND_TRIP.toNanos() / 1e6
                     + " ms per round trip; the floor, the per-row baseline and unlink alone do not");
         }
-        List<ExecutorProcess> executors = startExecutors(scenario, toDatabase, Map.of());
-        List<ExecutorMeters> meters = executors.stream().map(ExecutorMeters::new).toList();
-        List<String> owners = executors.stream().map(ExecutorProcess::instanceId).toList();
-        // The same executors with the pipeline off, for the ratio of the two in the same run.
-        List<ExecutorProcess> unpipelined = startExecutors(scenario, toDatabase, Map.of("shardsweep.pipelined", "false"));
-        List<ExecutorMeters> unpipelinedMeters = unpipelined.stream().map(ExecutorMeters::new).toList();
-        List<String> unpipelinedOwners = unpipelined.stream().map(ExecutorProcess::instanceId).toList();
-        int poolSize = meters.get(0).totals().poolSize();
         Instruments.Cpu cpuOfDb = new Instruments.Cpu(jdbc);
-        CpuSplit.Meter cpu = new CpuSplit.Meter(cpuOfDb, executors.stream().map(ExecutorProcess::pid).toList());
-        CpuSplit.Meter unpipelinedCpu = new CpuSplit.Meter(cpuOfDb, unpipelined.stream().map(ExecutorProcess::pid).toList());
-        List<ExecutorProcess> whatIf = WHAT_IF.isEmpty() ? List.of() : startExecutors(scenario, toDatabase, WHAT_IF);
-        List<ExecutorMeters> whatIfMeters = whatIf.stream().map(ExecutorMeters::new).toList();
-        List<String> whatIfOwners = whatIf.stream().map(ExecutorProcess::instanceId).toList();
-        CpuSplit.Meter whatIfCpu = new CpuSplit.Meter(cpuOfDb, whatIf.stream().map(ExecutorProcess::pid).toList());
+        // The defaults; the same with the pipeline off, for the ratio of the two in the same run; a what-if.
+        List<ExecutorPair> pairs = new ArrayList<>();
+        pairs.add(ExecutorPair.start(Contender.SHARDSWEEP, "ss", scenario, toDatabase, Map.of(), cpuOfDb));
+        pairs.add(ExecutorPair.start(Contender.SHARDSWEEP_UNPIPELINED, "ss-seq", scenario, toDatabase,
+                Map.of("shardsweep.pipelined", "false"), cpuOfDb));
+        if (!WHAT_IF.isEmpty()) {
+            pairs.add(ExecutorPair.start(Contender.SHARDSWEEP_WHAT_IF, "ss-what-if", scenario, toDatabase, WHAT_IF, cpuOfDb));
+        }
+        CpuSplit.Meter cpu = pairs.get(0).cpu();
+        int poolSize = pairs.get(0).meters().get(0).totals().poolSize();
         Instruments.ServerCounters counters = new Instruments.ServerCounters(jdbc);
         int jobId = scenario.nextJobId(); // one job, as the admin's one broadcast job: one XXL-JOB job thread per executor
         if (environment == null) {
@@ -227,13 +235,9 @@ class ProcessLevelBenchmarkIT {
         NoClaimFloor floor = new NoClaimFloor(jdbc, transactions, storage, poolSize);
 
         // Warm-up, not reported: the executors' JIT and pools, this JVM's JDBC path, the buffer pool.
-        BenchData.Dataset warm = fresh(data, "warm-ss", WARMUP_ROWS, shape);
-        assertDrained(drain(scenario, executors, meters, jobId), warm, data, owners);
-        BenchData.Dataset warmUnpipelined = fresh(data, "warm-ss-seq", WARMUP_ROWS, shape);
-        assertDrained(drain(scenario, unpipelined, unpipelinedMeters, jobId), warmUnpipelined, data, unpipelinedOwners);
-        if (!whatIf.isEmpty()) {
-            BenchData.Dataset warmWhatIf = fresh(data, "warm-ss-what-if", WARMUP_ROWS, shape);
-            assertDrained(drain(scenario, whatIf, whatIfMeters, jobId), warmWhatIf, data, whatIfOwners);
+        for (ExecutorPair pair : pairs) {
+            BenchData.Dataset warm = fresh(data, "warm-" + pair.key(), WARMUP_ROWS, shape);
+            assertDrained(drain(scenario, pair.executors(), pair.meters(), jobId), warm, data, pair.owners());
         }
         BenchData.Dataset warmFloor = fresh(data, "warm-floor", WARMUP_ROWS, shape);
         floor.run(warmFloor, PROCESSES);
@@ -245,34 +249,18 @@ class ProcessLevelBenchmarkIT {
             all.put(c, new ArrayList<>());
         }
         for (int repeat = 1; repeat <= REPEAT; repeat++) {
-            BenchData.Dataset ss = fresh(data, "r" + repeat + "-ss", ROWS, shape);
-            Measured m = measure(Contender.SHARDSWEEP, cpu, counters, data, () -> {
-                Drain drain = drain(scenario, executors, meters, jobId);
-                return new Outcome(ss.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
-            });
-            assertDrained(m.drain(), ss, data, owners);
-            all.get(Contender.SHARDSWEEP).add(m);
-
-            BenchData.Dataset seq = fresh(data, "r" + repeat + "-ss-seq", ROWS, shape);
-            m = measure(Contender.SHARDSWEEP_UNPIPELINED, unpipelinedCpu, counters, data, () -> {
-                Drain drain = drain(scenario, unpipelined, unpipelinedMeters, jobId);
-                return new Outcome(seq.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
-            });
-            assertDrained(m.drain(), seq, data, unpipelinedOwners);
-            all.get(Contender.SHARDSWEEP_UNPIPELINED).add(m);
-
-            if (!whatIf.isEmpty()) {
-                BenchData.Dataset w = fresh(data, "r" + repeat + "-ss-what-if", ROWS, shape);
-                m = measure(Contender.SHARDSWEEP_WHAT_IF, whatIfCpu, counters, data, () -> {
-                    Drain drain = drain(scenario, whatIf, whatIfMeters, jobId);
-                    return new Outcome(w.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
+            for (ExecutorPair pair : pairs) {
+                BenchData.Dataset ss = fresh(data, "r" + repeat + "-" + pair.key(), ROWS, shape);
+                Measured drained = measure(pair.contender(), pair.cpu(), counters, data, () -> {
+                    Drain drain = drain(scenario, pair.executors(), pair.meters(), jobId);
+                    return new Outcome(ss.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
                 });
-                assertDrained(m.drain(), w, data, whatIfOwners);
-                all.get(Contender.SHARDSWEEP_WHAT_IF).add(m);
+                assertDrained(drained.drain(), ss, data, pair.owners());
+                all.get(pair.contender()).add(drained);
             }
 
             BenchData.Dataset f = fresh(data, "r" + repeat + "-floor", ROWS, shape);
-            m = measure(Contender.FLOOR, cpu, counters, data, () -> {
+            Measured m = measure(Contender.FLOOR, cpu, counters, data, () -> {
                 NoClaimFloor.Result r = floor.run(f, PROCESSES);
                 return new Outcome(f.rows(), r.seconds(), String.format(Locale.ROOT, "database side %.2f s, unlink side %.2f s",
                         r.dbSeconds(), r.unlinkSeconds()), null);
