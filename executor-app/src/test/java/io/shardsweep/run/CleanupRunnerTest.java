@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
 import io.shardsweep.config.ShardSweepProperties;
+import io.shardsweep.testsupport.CallOnItsOwnThread;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -221,29 +220,17 @@ class CleanupRunnerTest extends DatabaseTest {
     void interrupting_a_run_releases_unstarted_rows_finishes_in_flight_ones_and_keeps_the_interrupt() throws Exception {
         enqueueFiles(30);
         gate.close();
-        AtomicReference<Thread> worker = new AtomicReference<>();
-        AtomicBoolean interruptedAfterReturn = new AtomicBoolean();
-        CompletableFuture<RunSummary> run = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                run.complete(runner.run(ShardAssignment.ALL, new RunParameters(30, Duration.ofMinutes(1), false), RunLog.NONE));
-                interruptedAfterReturn.set(Thread.currentThread().isInterrupted());
-            } catch (Throwable e) {
-                run.completeExceptionally(e);
-            }
-        });
-        worker.set(thread);
-        thread.start();
+        CallOnItsOwnThread<RunSummary> run = new CallOnItsOwnThread<>(() ->
+                runner.run(ShardAssignment.ALL, new RunParameters(30, Duration.ofMinutes(1), false), RunLog.NONE));
         gate.awaitWaiting(4);
 
-        thread.interrupt(); // what /kill and the executor timeout do
+        run.interrupt(); // what /kill and the executor timeout do
         Thread.sleep(300);
         gate.open();
-        RunSummary summary = run.get(30, TimeUnit.SECONDS);
-        thread.join(5_000);
+        RunSummary summary = run.get(Duration.ofSeconds(30));
 
         assertThat(summary.stopReason()).isEqualTo(StopReason.INTERRUPTED);
-        assertThat(interruptedAfterReturn).isTrue();
+        assertThat(run.keptTheInterrupt()).isTrue();
         assertThat(summary.deleted()).isEqualTo(4);
         assertThat(summary.released()).isEqualTo(26);
         assertThat(inProgressCount()).isZero();

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.shardsweep.claim.LeaseKeeper;
 import io.shardsweep.claim.ShardAssignment;
+import io.shardsweep.testsupport.CallOnItsOwnThread;
 import io.shardsweep.testsupport.DatabaseTest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataAccessException;
@@ -66,28 +66,18 @@ class PipelinedRunTest extends DatabaseTest {
     void interrupting_a_run_releases_the_batch_it_claimed_ahead_untouched_and_finishes_the_rows_in_flight() throws Exception {
         enqueueFiles(100);
         gate.close();
-        AtomicBoolean interruptedAfterReturn = new AtomicBoolean();
-        CompletableFuture<RunSummary> run = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                run.complete(runner.run(ShardAssignment.ALL, new RunParameters(BATCH, Duration.ofMinutes(1), false), RunLog.NONE));
-                interruptedAfterReturn.set(Thread.currentThread().isInterrupted());
-            } catch (Throwable e) {
-                run.completeExceptionally(e);
-            }
-        });
-        thread.start();
+        CallOnItsOwnThread<RunSummary> run = new CallOnItsOwnThread<>(() ->
+                runner.run(ShardAssignment.ALL, new RunParameters(BATCH, Duration.ofMinutes(1), false), RunLog.NONE));
         gate.awaitWaiting(4);
         awaitInProgress(2 * BATCH);
 
-        thread.interrupt(); // what /kill and the executor timeout do
+        run.interrupt(); // what /kill and the executor timeout do
         Thread.sleep(300);
         gate.open();
-        RunSummary summary = run.get(30, TimeUnit.SECONDS);
-        thread.join(5_000);
+        RunSummary summary = run.get(Duration.ofSeconds(30));
 
         assertThat(summary.stopReason()).isEqualTo(StopReason.INTERRUPTED);
-        assertThat(interruptedAfterReturn).isTrue();
+        assertThat(run.keptTheInterrupt()).isTrue();
         assertThat(summary.claimed()).isEqualTo(2 * BATCH);
         assertThat(summary.deleted()).isEqualTo(4);
         assertThat(summary.released()).as("36 queued behind the gate and the 40 claimed ahead").isEqualTo(76);
