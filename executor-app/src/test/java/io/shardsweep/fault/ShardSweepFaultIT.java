@@ -347,15 +347,23 @@ class ShardSweepFaultIT {
     void two_triggers_of_the_same_shard_at_the_same_moment_do_the_work_once() {
         scenario = new FaultScenario("same-shard");
         int total = scenario.createBacklog(3000);
-        List<ExecutorProcess> ps = scenario.startExecutors(2, Map.of());
+        // Not pipelined: a pipelined run claims its next batch while it deletes, so it keeps the front of
+        // the shard and the other run, reading the same candidates, finds them all locked and ends with
+        // nothing (correct, but then the two did not compete and the claim guard is not tested).
+        List<ExecutorProcess> ps = scenario.startExecutors(2, Map.of("shardsweep.pipelined", "false"));
         ExecutorProcess p1 = ps.get(0);
         ExecutorProcess p2 = ps.get(1);
         int jobA = scenario.nextJobId();
         int jobB = scenario.nextJobId();
-        // A recurring job already has its job thread on the executor: a dry run (changes nothing) creates it.
+        // A recurring job already has its job thread on each executor: a dry run (changes nothing) creates
+        // it. Without it the second executor starts a job thread first, and a pipelined run on the first
+        // may have claimed every row by then.
         TriggerRequest warm = FaultScenario.trigger(jobA, FaultScenario.CLEANUP, "{\"dryRun\": true}", 0, 1, FaultScenario.DISCARD_LATER);
         assertThat(p1.run(warm).getCode()).isEqualTo(200);
         assertThat(scenario.callback(warm).getHandleCode()).isEqualTo(200);
+        TriggerRequest warmB = FaultScenario.trigger(jobB, FaultScenario.CLEANUP, "{\"dryRun\": true}", 0, 1, FaultScenario.DISCARD_LATER);
+        assertThat(p2.run(warmB).getCode()).isEqualTo(200);
+        assertThat(scenario.callback(warmB).getHandleCode()).isEqualTo(200);
 
         TriggerRequest a1 = FaultScenario.trigger(jobA, FaultScenario.CLEANUP, BATCH_50, 0, 1, FaultScenario.DISCARD_LATER);
         TriggerRequest a2 = FaultScenario.trigger(jobA, FaultScenario.CLEANUP, BATCH_50, 0, 1, FaultScenario.DISCARD_LATER);
