@@ -223,8 +223,18 @@ public class CleanupRunner {
             awaitFinishing();
         }
 
+        /** Why the run must stop now, taking the interrupt ({@link #execute} sets it again for the caller). */
         private StopReason stopRequested() {
-            if (Thread.interrupted() || interruptedWhileFinishing) {
+            StopReason stop = pendingStop();
+            if (stop == StopReason.INTERRUPTED) {
+                Thread.interrupted();
+            }
+            return stop;
+        }
+
+        /** Why the run must stop now, or null; an interrupt stays set, so that the wait for the deletions sees it too. */
+        private StopReason pendingStop() {
+            if (Thread.currentThread().isInterrupted() || interruptedWhileFinishing) {
                 return StopReason.INTERRUPTED;
             }
             if (registry.isStopping()) {
@@ -234,12 +244,6 @@ public class CleanupRunner {
                 return StopReason.TIMEOUT;
             }
             return null;
-        }
-
-        /** As {@link #stopRequested}, without taking the interrupt: the wait for the deletions must see it too. */
-        private boolean stopPending() {
-            return Thread.currentThread().isInterrupted() || interruptedWhileFinishing || registry.isStopping()
-                    || !clock.instant().isBefore(deadline);
         }
 
         /**
@@ -301,7 +305,7 @@ public class CleanupRunner {
                     stop = StopReason.INTERRUPTED;
                 }
             }
-            if (stop == null && pipelined && !stopPending()) {
+            if (stop == null && pipelined && pendingStop() == null) {
                 try {
                     ahead = claimNext(); // while the backend deletes
                 } catch (RuntimeException e) {
@@ -464,14 +468,12 @@ public class CleanupRunner {
         }
 
         private RuntimeException couldNotFinish(ClaimedBatch batch, RuntimeException e) {
-            runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
-                    + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
-                    batch.token(), batch.size(), e.getMessage(), properties.staleThreshold());
+            leftToItsLease(batch, e.getMessage());
             return e;
         }
 
         private void leftToItsLease(ClaimedBatch batch, String why) {
-            runLog.log("batch {} of {} rows not finished: {}. Its rows stay IN_PROGRESS until their lease expires "
+            runLog.log("could not finish batch {} of {} rows: {}. They stay IN_PROGRESS until their lease expires "
                     + "(shardsweep.stale-threshold = {}); staleTaskCompensationJob then returns them.",
                     batch.token(), batch.size(), why, properties.staleThreshold());
         }
