@@ -351,7 +351,11 @@ public final class ExecutorProcess implements AutoCloseable {
         }
     }
 
-    /** SIGCONT (in case it is paused), then SIGKILL; for cleanup after a test, passed or failed. */
+    /**
+     * SIGCONT (in case it is paused), then SIGKILL; for cleanup after a test, passed or failed. An
+     * executor started with {@code -XX:StartFlightRecording} (a profile of a benchmark) gets SIGTERM
+     * first and up to 20 s to exit, so that its recording is written on exit.
+     */
     @Override
     public void close() {
         if (process.isAlive()) {
@@ -360,8 +364,12 @@ public final class ExecutorProcess implements AutoCloseable {
             } catch (RuntimeException | AssertionError ignored) {
                 // it may have exited in between
             }
-            process.destroyForcibly();
             try {
+                if (config.tuning().jvmOptions().stream().anyMatch(o -> o.startsWith("-XX:StartFlightRecording"))) {
+                    process.destroy();
+                    process.waitFor(20, TimeUnit.SECONDS);
+                }
+                process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
