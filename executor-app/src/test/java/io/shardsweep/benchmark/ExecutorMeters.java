@@ -8,11 +8,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -152,14 +154,73 @@ final class ExecutorMeters {
                 (int) s.sum("executor_pool_core_threads", "name", POOL));
     }
 
-    /** What the sampled gauges showed over a measurement. */
-    record Gauges(int samples, int failures, double meanBusyThreads, double meanQueued, double peakHeapMb) {
+    /**
+     * The heap used right after a full collection ({@code jcmd <pid> GC.run}, then a scrape): the live
+     * heap, give or take what the scrape itself allocates.
+     */
+    double liveHeapMb() {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "GC.run").redirectErrorStream(true).start();
+            String out = new String(gc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!gc.waitFor(60, TimeUnit.SECONDS) || gc.exitValue() != 0) {
+                throw new IllegalStateException("jcmd GC.run on " + process + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("jcmd GC.run on " + process + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while collecting " + process, e);
+        }
+        return scrape("jvm_memory_used_bytes").sum("jvm_memory_used_bytes", "area", "heap") / 1048576.0;
+    }
+
+    /** What the sampled gauges showed over a measurement, and the claim timer at each sample. */
+    record Gauges(int samples, int failures, double meanBusyThreads, double meanQueued, double peakHeapMb, ClaimTrace claims) {
     }
 
     /**
-     * Samples the deletion pool's busy threads ({@code executor_active_threads}) and queue, and the heap
-     * used ({@code jvm_memory_used_bytes{area="heap"}}, garbage included), of every executor, on one
-     * daemon thread.
+     * The own-shard claim timer ({@code shardsweep_claim_duration_seconds{from="own"}}, count and sum)
+     * at each sample, in order: the claim's mean latency over any stretch of a drain.
+     */
+    record ClaimTrace(long[] counts, double[] sums) {
+        long claims() {
+            return counts.length < 2 ? 0 : counts[counts.length - 1] - counts[0];
+        }
+
+        /**
+         * The mean claim latency, in ms, over the first {@code share} of the traced claims ({@code
+         * fromStart}) or over the last: from the first sample to the first one that many claims later,
+         * or from the last sample back as far. NaN when fewer than 2 claims were traced.
+         */
+        double meanMs(double share, boolean fromStart) {
+            long total = claims();
+            if (total < 2) {
+                return Double.NaN;
+            }
+            long wanted = Math.max(1, (long) Math.ceil(share * total));
+            int last = counts.length - 1;
+            if (fromStart) {
+                for (int i = 1; i <= last; i++) {
+                    if (counts[i] - counts[0] >= wanted) {
+                        return 1000 * (sums[i] - sums[0]) / (counts[i] - counts[0]);
+                    }
+                }
+            } else {
+                for (int i = last - 1; i >= 0; i--) {
+                    if (counts[last] - counts[i] >= wanted) {
+                        return 1000 * (sums[last] - sums[i]) / (counts[last] - counts[i]);
+                    }
+                }
+            }
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * Samples the deletion pool's busy threads ({@code executor_active_threads}) and queue, the heap
+     * used ({@code jvm_memory_used_bytes{area="heap"}}, garbage included) and the own-shard claim
+     * timer, of every executor, on one daemon thread.
      */
     static final class Sampler implements AutoCloseable {
         private final List<ExecutorMeters> meters;
@@ -170,6 +231,7 @@ final class ExecutorMeters {
         private final double[] busy;
         private final double[] queued;
         private final double[] heap;
+        private final List<List<double[]>> claimTrace = new ArrayList<>();
         private final Thread thread;
 
         Sampler(List<ExecutorMeters> meters, Duration period) {
@@ -181,6 +243,9 @@ final class ExecutorMeters {
             busy = new double[n];
             queued = new double[n];
             heap = new double[n];
+            for (int i = 0; i < n; i++) {
+                claimTrace.add(new ArrayList<>());
+            }
             thread = new Thread(this::loop, "bench-executor-sampler");
             thread.setDaemon(true);
             thread.start();
@@ -191,9 +256,13 @@ final class ExecutorMeters {
                 long next = System.nanoTime() + periodMillis * 1_000_000;
                 for (int i = 0; i < meters.size(); i++) {
                     try {
-                        Scrape s = meters.get(i).scrape("executor_active_threads", "executor_queued_tasks", "jvm_memory_used_bytes");
+                        Scrape s = meters.get(i).scrape("executor_active_threads", "executor_queued_tasks", "jvm_memory_used_bytes",
+                                "shardsweep_claim_duration_seconds");
                         synchronized (this) {
                             samples[i]++;
+                            claimTrace.get(i).add(new double[] {
+                                    s.sum("shardsweep_claim_duration_seconds_count", "from", "own"),
+                                    s.sum("shardsweep_claim_duration_seconds_sum", "from", "own")});
                             busy[i] += s.sum("executor_active_threads", "name", POOL);
                             queued[i] += s.sum("executor_queued_tasks", "name", POOL);
                             heap[i] = Math.max(heap[i], s.sum("jvm_memory_used_bytes", "area", "heap"));
@@ -222,7 +291,15 @@ final class ExecutorMeters {
             synchronized (this) {
                 for (int i = 0; i < meters.size(); i++) {
                     int n = Math.max(1, samples[i]);
-                    out.add(new Gauges(samples[i], failures[i], busy[i] / n, queued[i] / n, heap[i] / 1048576.0));
+                    List<double[]> trace = claimTrace.get(i);
+                    long[] counts = new long[trace.size()];
+                    double[] sums = new double[trace.size()];
+                    for (int k = 0; k < trace.size(); k++) {
+                        counts[k] = (long) trace.get(k)[0];
+                        sums[k] = trace.get(k)[1];
+                    }
+                    out.add(new Gauges(samples[i], failures[i], busy[i] / n, queued[i] / n, heap[i] / 1048576.0,
+                            new ClaimTrace(counts, sums)));
                 }
             }
             return out;

@@ -56,8 +56,9 @@ import org.springframework.transaction.PlatformTransactionManager;
  * </pre>
  * Options: {@code -Dbench.rows=100000}, {@code -Dbench.repeat=1} (each contender keeps its best
  * repeat), {@code -Dbench.baselineCapSeconds=10}, {@code -Dbench.shapes=empty,1kb},
- * {@code -Dbench.executorJvm="-Xmx768m -XX:+ExitOnOutOfMemoryError"}, and the test database's
- * {@code -Dshardsweep.test.jdbc-url}.
+ * {@code -Dbench.executorJvm="-Xmx768m -XX:+ExitOnOutOfMemoryError"}, {@code -Dbench.million=true} (the
+ * 1,000,000-row cases on a pair of executors of their own, {@code -Dbench.shapes=none} for them
+ * alone), and the test database's {@code -Dshardsweep.test.jdbc-url}.
  *
  * <p><b>Measures.</b> ShardSweep's time runs from the first {@code /run} of the first broadcast to the
  * last callback of the broadcast after which no row of the backlog is left. Per process: the claim
@@ -94,6 +95,11 @@ class ProcessLevelBenchmarkIT {
     /** A round trip added between the executors and the database (a TCP proxy), as to a server on another host; 0 by default. */
     private static final Duration DB_ROUND_TRIP = Duration.ofNanos((long) (1e6 * Double.parseDouble(System.getProperty("bench.dbRoundTripMs", "0"))));
     private static final Map<String, String> WHAT_IF = whatIf(System.getProperty("bench.whatIf", ""));
+    /** The 1,000,000-row cases, on a pair of executors of their own at the defaults; off by default (about 10 minutes). */
+    private static final boolean MILLION = Boolean.getBoolean("bench.million");
+    private static final int MILLION_ROWS = Integer.getInteger("bench.millionRows", 1_000_000);
+    /** The share of a drain's claims at its start and at its end whose mean latency is compared. */
+    private static final double CLAIM_WINDOW = 0.1;
 
     enum Contender {
         SHARDSWEEP("ShardSweep, " + PROCESSES + " processes, defaults"),
@@ -150,6 +156,10 @@ class ProcessLevelBenchmarkIT {
     }
 
     record Drain(double seconds, int rounds, List<ProcessFigures> processes) {
+        /** Rows the runs released unstarted: a batch claimed ahead when a run stopped on its timeout. */
+        int released() {
+            return processes.stream().flatMap(p -> p.runs().stream()).mapToInt(Summary::released).sum();
+        }
     }
 
     /** What a contender did: {@code rows} in {@code seconds} by its own clock; the drain's details for ShardSweep. */
@@ -183,9 +193,15 @@ class ProcessLevelBenchmarkIT {
         for (BenchData.Shape shape : shapes()) {
             results.add(runShape(shape));
         }
+        List<MillionCase> million = MILLION ? runMillion() : List.of();
         StringBuilder out = new StringBuilder("\n").append(environment).append('\n');
-        out.append(throughputTable(results));
-        out.append(timeTable(results));
+        if (!results.isEmpty()) {
+            out.append(throughputTable(results));
+            out.append(timeTable(results));
+        }
+        if (!million.isEmpty()) {
+            out.append(millionTable(million));
+        }
         out.append(String.format(Locale.ROOT, "%nprocess-level benchmark took %.0f s%n", (System.nanoTime() - started) / 1e9));
         System.out.println(out);
     }
@@ -237,7 +253,7 @@ class ProcessLevelBenchmarkIT {
         // Warm-up, not reported: the executors' JIT and pools, this JVM's JDBC path, the buffer pool.
         for (ExecutorPair pair : pairs) {
             BenchData.Dataset warm = fresh(data, "warm-" + pair.key(), WARMUP_ROWS, shape);
-            assertDrained(drain(scenario, pair.executors(), pair.meters(), jobId), warm, data, pair.owners());
+            assertDrained(drain(scenario, pair.executors(), pair.meters(), jobId, warm), warm, data, pair.owners());
         }
         BenchData.Dataset warmFloor = fresh(data, "warm-floor", WARMUP_ROWS, shape);
         floor.run(warmFloor, PROCESSES);
@@ -252,7 +268,7 @@ class ProcessLevelBenchmarkIT {
             for (ExecutorPair pair : pairs) {
                 BenchData.Dataset ss = fresh(data, "r" + repeat + "-" + pair.key(), ROWS, shape);
                 Measured drained = measure(pair.contender(), pair.cpu(), counters, data, () -> {
-                    Drain drain = drain(scenario, pair.executors(), pair.meters(), jobId);
+                    Drain drain = drain(scenario, pair.executors(), pair.meters(), jobId, ss);
                     return new Outcome(ss.rows(), drain.seconds(), drain.rounds() + " broadcast(s)", drain);
                 });
                 assertDrained(drained.drain(), ss, data, pair.owners());
@@ -297,6 +313,11 @@ class ProcessLevelBenchmarkIT {
     /** A fresh backlog of the shape; its files synced to disk before anything is measured on them. */
     private static BenchData.Dataset fresh(BenchData data, String prefix, int rows, BenchData.Shape shape) {
         data.truncate();
+        return added(data, prefix, rows, shape);
+    }
+
+    /** A backlog of the shape added to what the tables hold; its files synced to disk. */
+    private static BenchData.Dataset added(BenchData data, String prefix, int rows, BenchData.Shape shape) {
         long t0 = System.nanoTime();
         BenchData.Dataset d = data.generate(prefix, rows, shape);
         data.analyze();
@@ -308,9 +329,11 @@ class ProcessLevelBenchmarkIT {
 
     /**
      * Broadcasts (shard i of the executors' count to the i-th, no parameter: the defaults) until no row
-     * is left; every run must succeed. Its time runs from the first trigger to the last callback.
+     * of {@code backlog} is left; every run must succeed. Its time runs from the first trigger to the
+     * last callback.
      */
-    private static Drain drain(FaultScenario scenario, List<ExecutorProcess> executors, List<ExecutorMeters> meters, int jobId) {
+    private static Drain drain(FaultScenario scenario, List<ExecutorProcess> executors, List<ExecutorMeters> meters, int jobId,
+                               BenchData.Dataset backlog) {
         List<Totals> before = meters.stream().map(ExecutorMeters::totals).toList();
         List<List<Summary>> runs = new ArrayList<>();
         executors.forEach(e -> runs.add(new ArrayList<>()));
@@ -329,7 +352,8 @@ class ProcessLevelBenchmarkIT {
                     runs.get(i).add(scenario.succeeded(sent.get(i))); // waits at most a run plus a callback retry, then diagnoses
                 }
                 seconds = (System.nanoTime() - t0) / 1e9;
-                Integer left = scenario.jdbc().queryForObject("SELECT COUNT(*) FROM file_deletion_task", Integer.class);
+                Integer left = scenario.jdbc().queryForObject("SELECT COUNT(*) FROM file_deletion_task WHERE id BETWEEN ? AND ?",
+                        Integer.class, backlog.minId(), backlog.maxId());
                 if (left != null && left == 0) {
                     break;
                 }
@@ -347,13 +371,24 @@ class ProcessLevelBenchmarkIT {
         return new Drain(seconds, rounds, figures);
     }
 
-    /** Every row in history once, every file gone, and the runs' own summaries agree: nothing failed, parked or released. */
+    /**
+     * Every row in history once, every file gone, and the runs' own summaries agree: each row deleted
+     * once, nothing absent, failed, parked or lost, and every claimed row either deleted or released.
+     * A run released rows only when it stopped on its timeout with the next batch claimed ahead
+     * (pipelined), and only when the drain took more than one broadcast; a later run claims them again.
+     */
     private static void assertDrained(Drain drain, BenchData.Dataset d, BenchData data, List<String> owners) {
         data.assertMoved(d, owners);
         List<Summary> runs = drain.processes().stream().flatMap(p -> p.runs().stream()).toList();
         assertThat(runs.stream().mapToInt(Summary::deleted).sum()).as("rows the runs report deleted").isEqualTo(d.rows());
-        assertThat(runs.stream().mapToInt(r -> r.alreadyAbsent() + r.failed() + r.dead() + r.released() + r.lostClaims()).sum())
-                .as("rows the runs report absent, failed, dead, released or lost").isZero();
+        assertThat(runs.stream().mapToInt(r -> r.alreadyAbsent() + r.failed() + r.dead() + r.lostClaims()).sum())
+                .as("rows the runs report absent, failed, dead or lost").isZero();
+        int released = drain.released();
+        assertThat(runs.stream().mapToInt(Summary::claimed).sum()).as("rows the runs claimed: each deleted, or released and claimed again")
+                .isEqualTo(d.rows() + released);
+        if (drain.rounds() == 1) {
+            assertThat(released).as("rows released by a drain of one broadcast").isZero();
+        }
     }
 
     /** Runs one contender after InnoDB's purge caught up. */
@@ -381,7 +416,10 @@ class ProcessLevelBenchmarkIT {
             switch (s.trim()) {
                 case "empty" -> shapes.add(BenchData.Shape.EMPTY_ONE_FOLDER);
                 case "1kb" -> shapes.add(BenchData.Shape.ONE_KB_50_FOLDERS);
-                default -> throw new IllegalArgumentException("bench.shapes takes empty and 1kb, comma-separated; got " + s);
+                case "none" -> {
+                    // only the 1,000,000-row cases
+                }
+                default -> throw new IllegalArgumentException("bench.shapes takes empty, 1kb (comma-separated) or none; got " + s);
             }
         }
         return shapes;
@@ -487,6 +525,126 @@ class ProcessLevelBenchmarkIT {
                             + pct(g.getOrDefault("GC", 0.0)) + " / " + pct(g.getOrDefault("JIT", 0.0)) + " / "
                             + pct(g.getOrDefault("other JVM", 0.0)) + " = " + pct(cpu.executors().get(i)));
         }
+    }
+
+
+    // ------------------------------------------------------------------------------ 1,000,000 rows
+
+    /**
+     * One 1,000,000-row case: the drain, the mean claim latency over the first and the last tenth of
+     * each executor's claims, and each executor's live heap after a full GC before and after it.
+     */
+    record MillionCase(String label, Measured measured, List<Double> claimStartMs, List<Double> claimEndMs,
+                       List<Double> liveHeapBeforeMb, List<Double> liveHeapAfterMb) {
+        static double mean(List<Double> values) {
+            return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        double endOverStart() {
+            return mean(claimEndMs) / mean(claimStartMs);
+        }
+    }
+
+    /**
+     * The issue's 1,000,000-row cases on two executor processes of their own at the defaults, empty
+     * files in one folder: behind 100,000 DEAD and not-yet-due rows with lower ids, and beside a
+     * history of 1,000,000 rows. What was in front must be left as it was.
+     */
+    private List<MillionCase> runMillion() throws Exception {
+        FaultScenario scenario = new FaultScenario("bench-million", ExecutorProcess.Tuning.defaults(Arrays.asList(EXECUTOR_JVM.trim().split("\\s+"))));
+        try {
+            return runMillion(scenario);
+        } catch (Throwable e) {
+            System.out.println("FAILED on the 1,000,000-row cases: " + scenario.describe() + "\n" + scenario.tails(60));
+            throw e;
+        } finally {
+            scenario.close();
+        }
+    }
+
+    private List<MillionCase> runMillion(FaultScenario scenario) throws Exception {
+        BenchData.Shape shape = BenchData.Shape.EMPTY_ONE_FOLDER;
+        JdbcTemplate jdbc = scenario.jdbc();
+        BenchData data = new BenchData(jdbc, scenario.storage());
+        progress(String.format(Locale.ROOT, "%,d-row cases: starting %d executors at the defaults, JVM flags %s", MILLION_ROWS, PROCESSES,
+                EXECUTOR_JVM));
+        Instruments.Cpu cpuOfDb = new Instruments.Cpu(jdbc);
+        ExecutorPair pair = ExecutorPair.start(Contender.SHARDSWEEP, "m", scenario, null, Map.of(), cpuOfDb);
+        Instruments.ServerCounters counters = new Instruments.ServerCounters(jdbc);
+        int jobId = scenario.nextJobId();
+        if (environment == null) {
+            environment = environment(jdbc, cpuOfDb, pair.meters().get(0).totals().poolSize());
+        }
+        BenchData.Dataset warm = fresh(data, "m-warm", WARMUP_ROWS, shape);
+        assertDrained(drain(scenario, pair.executors(), pair.meters(), jobId, warm), warm, data, pair.owners());
+
+        List<MillionCase> cases = new ArrayList<>();
+        int blockers = MILLION_ROWS / 10;
+        cases.add(millionCase(String.format(Locale.ROOT, "%,d DEAD and not-yet-due rows in front", blockers), "m-blocked",
+                () -> data.addBlockers(blockers), scenario, pair, data, counters, jobId));
+        cases.add(millionCase(String.format(Locale.ROOT, "a history of %,d rows", MILLION_ROWS), "m-history",
+                () -> data.growHistory(MILLION_ROWS), scenario, pair, data, counters, jobId));
+        data.truncate();
+        scenario.assertNoSecretLogged();
+        return cases;
+    }
+
+    private static MillionCase millionCase(String label, String prefix, Runnable setUp, FaultScenario scenario, ExecutorPair pair,
+                                           BenchData data, Instruments.ServerCounters counters, int jobId) throws Exception {
+        JdbcTemplate jdbc = scenario.jdbc();
+        data.truncate();
+        setUp.run();
+        List<Map<String, Object>> inFront = statusCounts(jdbc);
+        long history = jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task_history", Long.class);
+        BenchData.Dataset d = added(data, prefix, MILLION_ROWS, BenchData.Shape.EMPTY_ONE_FOLDER);
+        List<Double> before = pair.meters().stream().map(ExecutorMeters::liveHeapMb).toList();
+        Measured m = measure(Contender.SHARDSWEEP, pair.cpu(), counters, data, () -> {
+            Drain drain = drain(scenario, pair.executors(), pair.meters(), jobId, d);
+            return new Outcome(d.rows(), drain.seconds(), String.format(Locale.ROOT, "%s, %d broadcast(s), %,d rows released at a run's timeout",
+                    label, drain.rounds(), drain.released()), drain);
+        });
+        assertDrained(m.drain(), d, data, pair.owners());
+        assertThat(statusCounts(jdbc)).as("the rows in front of the backlog, by status, attempts and due").isEqualTo(inFront);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM file_deletion_task_history", Long.class))
+                .as("history rows").isEqualTo(history + d.rows());
+        List<Double> after = pair.meters().stream().map(ExecutorMeters::liveHeapMb).toList();
+        List<ExecutorMeters.ClaimTrace> traces = m.drain().processes().stream().map(p -> p.gauges().claims()).toList();
+        return new MillionCase(label, m, traces.stream().map(t -> t.meanMs(CLAIM_WINDOW, true)).toList(),
+                traces.stream().map(t -> t.meanMs(CLAIM_WINDOW, false)).toList(), before, after);
+    }
+
+    /** The task table by status, attempts and whether due now: what a drain must not touch. */
+    private static List<Map<String, Object>> statusCounts(JdbcTemplate jdbc) {
+        return jdbc.queryForList("SELECT status, attempts, not_before > CURRENT_TIMESTAMP(3) AS later, COUNT(*) AS n "
+                + "FROM file_deletion_task GROUP BY status, attempts, later ORDER BY status, attempts, later");
+    }
+
+    private static String millionTable(List<MillionCase> cases) {
+        TextTable t = new TextTable("case", "rows", "s", "rows/s", "claim ms per batch, first / last tenth (exec-1; exec-2)",
+                "end / start", "live heap after GC MB, before → after (exec-1; exec-2)", "heap used peak MB", "batches", "swept",
+                "CPU % of " + CpuSplit.cores() + " cores: exec-1 / exec-2 / database / test JVM / other / idle", "lock waits / deadlocks", "note");
+        for (MillionCase c : cases) {
+            Measured m = c.measured();
+            CpuSplit cpu = m.cpu();
+            List<String> claims = new ArrayList<>();
+            List<String> heaps = new ArrayList<>();
+            for (int i = 0; i < c.claimStartMs().size(); i++) {
+                claims.add(f1(c.claimStartMs().get(i)) + " → " + f1(c.claimEndMs().get(i)));
+                heaps.add(f0(c.liveHeapBeforeMb().get(i)) + " → " + f0(c.liveHeapAfterMb().get(i)));
+            }
+            List<ProcessFigures> processes = m.drain().processes();
+            t.row(c.label(), m.rows(), f2(m.seconds()), f0(m.rate()), String.join("; ", claims), f2(c.endOverStart()),
+                    String.join("; ", heaps), processes.stream().map(p -> f0(p.gauges().peakHeapMb())).collect(Collectors.joining(" / ")),
+                    processes.stream().mapToInt(ProcessFigures::batches).sum(), processes.stream().mapToInt(ProcessFigures::swept).sum(),
+                    cpu.executors().stream().map(TextTable::pct).collect(Collectors.joining(" / ")) + " / " + pct(cpu.database()) + " / "
+                            + pct(cpu.testJvm()) + " / " + pct(cpu.other()) + " / " + pct(cpu.idle()),
+                    num(m.lockWaits()) + " / " + num(m.deadlocks()), m.note());
+        }
+        return "\n" + String.format(Locale.ROOT, "%,d-ROW CASES", MILLION_ROWS) + " (" + PROCESSES + " executor processes at the defaults,"
+                + " empty files in one folder; claim: shardsweep_claim_duration_seconds{from=\"own\"} sampled every "
+                + SAMPLE_EVERY.toMillis() + " ms, the mean over the first and the last " + f0(100 * CLAIM_WINDOW) + "% of each executor's"
+                + " claims; live heap: heap used right after jcmd GC.run; end / start: the executors' means; target end / start <= 1.5,"
+                + " live heap flat)\n" + t.render();
     }
 
     private static List<ExecutorProcess> startExecutors(FaultScenario scenario, TcpProxy toDatabase, Map<String, String> settings) {
