@@ -21,7 +21,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Owns the end of a claimed row's life in a run: successes move to history, failures record their
- * error and go back to retryable (or DEAD), unstarted rows are released. One transaction per batch,
+ * error and go back to retryable (or DEAD), unstarted rows and rows the storage could not be reached
+ * for are released. One transaction per batch,
  * and a second one only when a row was taken over from the claim (see {@link #finish}).
  */
 @Service
@@ -109,7 +110,8 @@ public class TaskFinisher {
             }
         }
 
-        List<Long> unstarted = ids(results, TaskResult.Kind.UNSTARTED);
+        // Unstarted, or not deleted because the storage could not be reached: neither says anything about the row.
+        List<Long> unstarted = ids(results, TaskResult.Kind.UNSTARTED, TaskResult.Kind.UNAVAILABLE);
         int released = release(token, unstarted);
         lost += unstarted.size() - released;
         return new FinishSummary(moved - movedAbsent, movedAbsent, retry, dead, released, lost);

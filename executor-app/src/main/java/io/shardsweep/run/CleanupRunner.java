@@ -317,7 +317,25 @@ public class CleanupRunner {
             }
             List<TaskResult> results = stop == null ? collect(jobs, Duration.ZERO) : stopAndCollect(jobs);
             finish(batch, results);
-            return stop;
+            return stop != null ? stop : storageUnavailable(batch, results);
+        }
+
+        /**
+         * STORAGE_UNAVAILABLE when a row of the batch could not be deleted because the storage as a
+         * whole could not be reached (its root did not open): the rows after it would fail the same way,
+         * each paying an attempt for it, until a whole backlog were parked DEAD. Null otherwise.
+         */
+        private StopReason storageUnavailable(ClaimedBatch batch, List<TaskResult> results) {
+            List<TaskResult> unavailable = results.stream().filter(r -> r.kind() == TaskResult.Kind.UNAVAILABLE).toList();
+            if (unavailable.isEmpty()) {
+                return null;
+            }
+            String why = unavailable.get(0).error();
+            runLog.log("{} rows of batch {} not deleted, the storage could not be reached: {}. They went back to PENDING without "
+                    + "using an attempt; the run claims nothing more", unavailable.size(), batch.token(), why);
+            log.warn("{} rows not deleted, the storage could not be reached: {}; released without using an attempt, the run stops",
+                    unavailable.size(), why);
+            return StopReason.STORAGE_UNAVAILABLE;
         }
 
         private List<PendingDeletion> neverStarted(ClaimedBatch batch) {

@@ -15,7 +15,12 @@ public record TaskResult(ClaimedTask task, Kind kind, String error) {
         /** Path may never be deleted: DEAD at once. */
         REFUSED,
         /** Never started because the run stopped: back to PENDING, no attempt used. */
-        UNSTARTED
+        UNSTARTED,
+        /**
+         * Not deleted because the storage as a whole could not be reached (the storage root did not
+         * open): back to PENDING, no attempt used, and the run stops claiming. The error says why.
+         */
+        UNAVAILABLE
     }
 
     public static TaskResult of(ClaimedTask task, Kind kind) {

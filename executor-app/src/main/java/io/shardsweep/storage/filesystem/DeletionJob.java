@@ -3,6 +3,7 @@ package io.shardsweep.storage.filesystem;
 import io.shardsweep.claim.ClaimedTask;
 import io.shardsweep.storage.PathRefusedException;
 import io.shardsweep.storage.PendingDeletion;
+import io.shardsweep.storage.StorageUnavailableException;
 import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.UnreadablePath;
 import java.io.IOException;
@@ -62,6 +63,8 @@ final class DeletionJob implements Runnable {
             return TaskResult.of(task, outcome == DeletionOutcome.DELETED ? TaskResult.Kind.DELETED : TaskResult.Kind.ALREADY_ABSENT);
         } catch (PathRefusedException e) {
             return TaskResult.failed(task, TaskResult.Kind.REFUSED, "refused: " + e.getMessage());
+        } catch (StorageUnavailableException e) {
+            return TaskResult.failed(task, TaskResult.Kind.UNAVAILABLE, e.getMessage());
         } catch (IOException | RuntimeException e) {
             return TaskResult.failed(task, TaskResult.Kind.FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
         }

@@ -16,6 +16,7 @@ import static io.shardsweep.storage.filesystem.LinuxLibc.describeType;
 import com.sun.jna.LastErrorException;
 import io.shardsweep.TextExcerpt;
 import io.shardsweep.storage.PathRefusedException;
+import io.shardsweep.storage.StorageUnavailableException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -123,7 +124,7 @@ final class LinuxConfinedWalk implements ConfinedWalk {
             return libc.openAt(AT_FDCWD, rootPath, directoryFlags);
         } catch (LastErrorException e) {
             // Never ALREADY_ABSENT: a missing root says nothing about the file.
-            throw new IOException("Could not open the storage root " + root + " as a directory: "
+            throw new StorageUnavailableException("Could not open the storage root " + root + " as a directory: "
                     + describeErrno(e) + "; nothing was deleted", e);
         }
     }

@@ -4,6 +4,7 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import io.shardsweep.TextExcerpt;
 import io.shardsweep.storage.PathRefusedException;
+import io.shardsweep.storage.StorageUnavailableException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
@@ -159,9 +160,9 @@ final class SecureDirectoryStreamWalk implements ConfinedWalk {
         try (SecureDirectoryStream<Path> above = secure(Files.newDirectoryStream(parent))) {
             return secure(above.newDirectoryStream(root.getFileName(), NOFOLLOW_LINKS));
         } catch (NoSuchFileException missing) {
-            throw new IOException("The storage root " + root + " is missing; nothing was deleted", missing);
+            throw new StorageUnavailableException("The storage root " + root + " is missing; nothing was deleted", missing);
         } catch (FileSystemException notADirectory) {
-            throw new IOException("Could not open the storage root " + root + " as a directory without following"
+            throw new StorageUnavailableException("Could not open the storage root " + root + " as a directory without following"
                     + " links: " + notADirectory + "; nothing was deleted", notADirectory);
         }
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.shardsweep.storage.PathRefusedException;
+import io.shardsweep.storage.StorageUnavailableException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
@@ -196,20 +197,27 @@ class ConfinedFileDeleterTest {
     }
 
     @Test
-    void a_storage_root_removed_after_start_up_fails_the_row_and_is_never_reported_absent() throws IOException {
+    void a_storage_root_removed_after_start_up_is_the_storage_unavailable_and_never_the_file_absent() throws IOException {
         Files.delete(root);
 
         assertThatThrownBy(() -> deleter.delete("a/c.txt"))
-                .isInstanceOf(IOException.class)
-                .isNotInstanceOf(PathRefusedException.class);
+                .isInstanceOf(StorageUnavailableException.class)
+                .hasMessageContaining(root.toString())
+                .hasMessageContaining("nothing was deleted");
     }
 
     @Test
-    void a_storage_root_replaced_by_a_symlink_after_start_up_fails_the_row_and_nothing_behind_it_is_deleted() throws IOException {
+    void a_missing_parent_under_a_root_that_opens_is_the_file_absent_not_the_storage_unavailable() throws IOException {
+        assertThat(deleter.delete("no-such-folder/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+    }
+
+    @Test
+    void a_storage_root_replaced_by_a_symlink_after_start_up_is_the_storage_unavailable_and_nothing_behind_it_is_deleted()
+            throws IOException {
         Files.move(root, tmp.resolve("root-moved"));
         Files.createSymbolicLink(root, outside);
 
-        assertThatThrownBy(() -> deleter.delete("secret.txt")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> deleter.delete("secret.txt")).isInstanceOf(StorageUnavailableException.class);
 
         assertSecretUntouched();
     }
