@@ -18,7 +18,8 @@ public record TaskResult(ClaimedTask task, Kind kind, String error) {
         UNSTARTED,
         /**
          * Not deleted because the storage as a whole could not be reached (the storage root did not
-         * open): back to PENDING, no attempt used, and the run stops claiming. The error says why.
+         * open, the S3 request never reached the endpoint): back to PENDING, no attempt used, and the
+         * run stops claiming. The error says why.
          */
         UNAVAILABLE
     }

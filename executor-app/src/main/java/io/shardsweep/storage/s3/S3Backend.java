@@ -9,6 +9,9 @@ import io.shardsweep.storage.StorageClosedException;
 import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.UnreadablePath;
 import io.shardsweep.storage.filesystem.StoragePath;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import org.apache.http.conn.ConnectTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -147,6 +151,22 @@ public final class S3Backend implements StorageBackend {
     private record Item(PendingDeletion row, String key) {
     }
 
+    /**
+     * The cause that says the request never reached the endpoint: the connection was refused, the host
+     * did not resolve, no route, or the connect timed out. Nothing about the keys can cause these. Null
+     * for anything else (a reset or a timeout once connected, a 5xx): those may follow from the request
+     * itself, so its rows pay an attempt as before and a poison request cannot hold its shard forever.
+     */
+    static Throwable connectFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
+                    || t instanceof ConnectTimeoutException) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     /** One DeleteObjects request; its rows are started together, so a stopping run skips a request whole or not at all. */
     private final class DeleteRequest implements Runnable {
         private final String bucket;
@@ -205,6 +225,15 @@ public final class S3Backend implements StorageBackend {
                         + " (HTTP " + e.statusCode() + "); outcome unknown, retried");
                 return;
             } catch (SdkException e) {
+                Throwable notConnected = connectFailure(e);
+                if (notConnected != null) {
+                    metrics.requestFailed("unreachable");
+                    // Nothing was sent: this says nothing about the keys, so no row pays an attempt, and the run stops.
+                    completeAll(rowsByKey, TaskResult.Kind.UNAVAILABLE, "S3 DeleteObjects on bucket " + bucket
+                            + ": the endpoint could not be reached (" + notConnected.getClass().getSimpleName() + ": "
+                            + TextExcerpt.quoted(notConnected.getMessage()) + "); nothing was sent");
+                    return;
+                }
                 metrics.requestFailed("client");
                 failAll(rowsByKey, "S3 DeleteObjects on bucket " + bucket + " failed: " + e.getClass().getSimpleName() + ": "
                         + TextExcerpt.quoted(e.getMessage()) + "; outcome unknown, retried");
@@ -231,6 +260,10 @@ public final class S3Backend implements StorageBackend {
         }
 
         private void failAll(Map<String, List<PendingDeletion>> rowsByKey, String reason) {
+            completeAll(rowsByKey, TaskResult.Kind.FAILED, reason);
+        }
+
+        private void completeAll(Map<String, List<PendingDeletion>> rowsByKey, TaskResult.Kind kind, String reason) {
             if (rowsByKey.isEmpty()) {
                 return;
             }
@@ -238,7 +271,7 @@ public final class S3Backend implements StorageBackend {
             for (List<PendingDeletion> list : rowsByKey.values()) {
                 for (PendingDeletion row : list) {
                     if (!row.isDone()) {
-                        row.complete(TaskResult.failed(row.task(), TaskResult.Kind.FAILED, reason));
+                        row.complete(TaskResult.failed(row.task(), kind, reason));
                         rows++;
                     }
                 }

@@ -13,8 +13,9 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  * The S3 backend's meters, exposed at {@code /actuator/prometheus} beside ShardSweep's others:
  * <ul>
  *   <li>{@code shardsweep_s3_requests_total{outcome}}: DeleteObjects calls, {@code ok} or {@code failed} (after the SDK's retries)</li>
- *   <li>{@code shardsweep_s3_errors_total{code}}: per-key errors and failed calls by S3 error code, or {@code timeout} /
- *   {@code client} (no answer: refused connection, reset, aborted)</li>
+ *   <li>{@code shardsweep_s3_errors_total{code}}: per-key errors and failed calls by S3 error code, or {@code timeout},
+ *   {@code unreachable} (never connected: refused, unknown host, no route, connect timeout) or {@code client} (no
+ *   answer once connected: reset, aborted)</li>
  *   <li>{@code shardsweep_s3_throttles_total}: HTTP attempts answered 503 (SlowDown), retried ones included</li>
  *   <li>{@code shardsweep_s3_keys_per_request}: keys in each DeleteObjects call</li>
  * </ul>
