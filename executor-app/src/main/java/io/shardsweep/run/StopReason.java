@@ -8,8 +8,8 @@ public enum StopReason {
     SHUTDOWN(true, "the instance is shutting down; unstarted rows were released for the other instances"),
     LEASE_EXPIRING(true, "the claim's lease could not be renewed and was about to run out (database unreachable?); "
             + "stopped starting deletions, so that no file is deleted for rows compensation may hand to another instance"),
-    STORAGE_UNAVAILABLE(true, "the storage could not be reached (the run log says why); the batch went back to PENDING "
-            + "without using an attempt, and nothing more was claimed: the next run tries again");
+    STORAGE_UNAVAILABLE(true, "the storage could not be reached (the run log says why); the rows not deleted went back to "
+            + "PENDING without using an attempt, and nothing more was claimed: the next run tries again");
 
     private final boolean cutShort;
     private final String description;
