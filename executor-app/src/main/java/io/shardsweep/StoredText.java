@@ -8,6 +8,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 
 /**
@@ -18,6 +19,9 @@ import java.util.HexFormat;
  * so nothing can act on a name the row does not hold.
  */
 public final class StoredText {
+
+    /** By the stored bytes, unsigned: code point order for UTF-8, and a total order for any bytes. */
+    public static final Comparator<StoredText> BYTE_ORDER = (a, b) -> Arrays.compareUnsigned(a.bytes, b.bytes);
 
     /** At most this many offending bytes are shown in a reason. */
     private static final int MAX_SHOWN_BYTES = 4;

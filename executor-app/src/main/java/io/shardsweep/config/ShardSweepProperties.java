@@ -31,6 +31,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pipelined a run claims its next batch while the deletions of the current one run, and finishes each
  *                  batch on the finish pool while it goes on; false does claim, delete and finish one after another
  * @param finishPoolSize threads that finish batches (history move, retries) for the pipelined runs of an instance
+ * @param deleteChunkSize files the deletion pool deletes one after another in one job, sharing the open storage root
+ *                        and folders; a stopping run skips the files no thread has started, chunk or not
  */
 @ConfigurationProperties("shardsweep")
 public record ShardSweepProperties(
@@ -52,7 +54,8 @@ public record ShardSweepProperties(
         @DefaultValue("30s") Duration metricsRefresh,
         @DefaultValue("2m") Duration sweepAfter,
         @DefaultValue("true") boolean pipelined,
-        @DefaultValue("2") int finishPoolSize) {
+        @DefaultValue("2") int finishPoolSize,
+        @DefaultValue("16") int deleteChunkSize) {
 
     public static final int DEFAULT_BATCH_SIZE = 1000;
     /** The shortest sweep-after: for fast crons and tests; below it a live shard's fresh rows would be swept. */
@@ -67,6 +70,7 @@ public record ShardSweepProperties(
         requireRange("shardsweep.batch-size", batchSize, 1, maxBatchSize);
         requireRange("shardsweep.delete-pool-size", deletePoolSize, 1, 1024);
         requireRange("shardsweep.finish-pool-size", finishPoolSize, 1, 64);
+        requireRange("shardsweep.delete-chunk-size", deleteChunkSize, 1, 1000);
         requireRange("shardsweep.max-attempts", maxAttempts, 1, 1000);
         requireRange("shardsweep.compensation-page-size", compensationPageSize, 1, 100_000);
         requireRange("shardsweep.progress-every", progressEvery, 1, Integer.MAX_VALUE);

@@ -219,9 +219,29 @@ final class Instruments {
 
         @Override
         public DeletionOutcome delete(String relativePath) throws IOException {
+            return timed(delegate::delete, relativePath);
+        }
+
+        @Override
+        public Sequence sequence() {
+            Sequence real = delegate.sequence();
+            return new Sequence() {
+                @Override
+                public DeletionOutcome delete(String relativePath) throws IOException {
+                    return timed(real, relativePath);
+                }
+
+                @Override
+                public void close() {
+                    real.close();
+                }
+            };
+        }
+
+        private DeletionOutcome timed(Sequence deletion, String relativePath) throws IOException {
             long t0 = System.nanoTime();
             try {
-                return delegate.delete(relativePath);
+                return deletion.delete(relativePath);
             } finally {
                 nanos.addAndGet(System.nanoTime() - t0);
                 calls.incrementAndGet();

@@ -170,7 +170,7 @@ class S3DeleteBenchmark {
         Path fsRoot = Files.createTempDirectory("s3bench-fs").toRealPath();
         try {
             CleanupRunner perObject = runner(new PerObjectS3Backend(appClient, s3.buckets(), perObjectPool));
-            CleanupRunner fileSystem = runner(new FileSystemBackend(new ConfinedFileDeleter(fsRoot), deletePool));
+            CleanupRunner fileSystem = runner(new FileSystemBackend(new ConfinedFileDeleter(fsRoot), deletePool, 16));
             RunParameters defaults = new RunParameters(properties.batchSize(), RUN_TIMEOUT, false);
 
             log("server %s (S3Mock %s) behind a TCP proxy; %d cores; batch %d (shardsweep.batch-size), %d keys per request,"

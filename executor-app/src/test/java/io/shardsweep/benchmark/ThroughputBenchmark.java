@@ -358,7 +358,7 @@ class ThroughputBenchmark extends DatabaseTest {
         TimedFinisher finisher = new TimedFinisher(finisherBean, finishMapper, clock, properties, transactions, shardOfToken);
         TimedDeleter deleter = new TimedDeleter(confinedDeleter);
         CleanupRunner runner = new CleanupRunner(claimer, finisher, leases,
-                new io.shardsweep.storage.filesystem.FileSystemBackend(deleter, deletePool), databaseRetry, registry,
+                new io.shardsweep.storage.filesystem.FileSystemBackend(deleter, deletePool, properties.deleteChunkSize()), databaseRetry, registry,
                 events, clock, properties, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), finishPool);
         RunParameters parameters = new RunParameters(BATCH, Duration.ofHours(1), false);
         {

@@ -21,7 +21,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_missing_storage_root_is_refused_with_the_property_name() {
         assertThatThrownBy(() -> new ShardSweepProperties(null, null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2, 16))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shardsweep.storage-root must be set");
     }
 
@@ -34,7 +34,7 @@ class ShardSweepPropertiesTest {
     @Test
     void a_run_timeout_above_its_cap_is_refused() {
         assertThatThrownBy(() -> new ShardSweepProperties("/srv", null, 2, 200, 5000, Duration.ofHours(7), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2))
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2, 16))
                 .hasMessageContaining("exceeds shardsweep.max-run-timeout");
     }
 
@@ -66,14 +66,31 @@ class ShardSweepPropertiesTest {
         assertThat(zero.bind("shardsweep", ShardSweepProperties.class).get().sweepAfter()).isZero();
     }
 
+    @Test
+    void delete_chunk_size_binds_from_its_key_with_a_default_of_16_and_outside_1_to_1000_is_refused() {
+        assertThat(bind(java.util.Map.of("shardsweep.storage-root", "/srv")).deleteChunkSize()).isEqualTo(16);
+        assertThat(bind(java.util.Map.of("shardsweep.storage-root", "/srv", "shardsweep.delete-chunk-size", "1"))
+                .deleteChunkSize()).isEqualTo(1);
+        assertThatThrownBy(() -> bind(java.util.Map.of("shardsweep.storage-root", "/srv", "shardsweep.delete-chunk-size", "0")))
+                .hasStackTraceContaining("shardsweep.delete-chunk-size must be between 1 and 1000, got 0");
+        assertThatThrownBy(() -> bind(java.util.Map.of("shardsweep.storage-root", "/srv", "shardsweep.delete-chunk-size", "1001")))
+                .hasStackTraceContaining("shardsweep.delete-chunk-size must be between 1 and 1000, got 1001");
+    }
+
+    private static ShardSweepProperties bind(java.util.Map<String, String> settings) {
+        return new org.springframework.boot.context.properties.bind.Binder(
+                        new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(settings))
+                .bind("shardsweep", ShardSweepProperties.class).get();
+    }
+
     private static ShardSweepProperties withSweepAfter(Duration sweepAfter) {
         return new ShardSweepProperties("/srv", null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
                 Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                sweepAfter, true, 2);
+                sweepAfter, true, 2, 16);
     }
 
     private static ShardSweepProperties valid(int pool, int batch, Duration staleThreshold) {
         return new ShardSweepProperties("/srv", null, pool, batch, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
-                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2);
+                Duration.ofSeconds(30), 3, Duration.ofMinutes(1), staleThreshold, 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2, 16);
     }
 }

@@ -20,7 +20,7 @@ class StorageRootSettingTest {
     private static ShardSweepProperties withRoot(String storageRoot) {
         return new ShardSweepProperties(storageRoot, null, 2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6),
                 Duration.ofSeconds(30), 3, Duration.ofMinutes(1), Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10),
-                Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2);
+                Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2, 16);
     }
 
     @Test

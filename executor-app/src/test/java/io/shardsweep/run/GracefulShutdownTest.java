@@ -91,7 +91,7 @@ class GracefulShutdownTest {
     void a_stopped_registry_that_is_started_again_lets_runs_claim_again() {
         RunRegistry registry = new RunRegistry(new io.shardsweep.config.ShardSweepProperties("/srv", null, 2, 200, 5000,
                 Duration.ofSeconds(50), Duration.ofHours(6), Duration.ofSeconds(1), 3, Duration.ofMinutes(1), Duration.ofMinutes(5),
-                500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2));
+                500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(2), true, 2, 16));
         registry.start();
         registry.stop();
         assertThat(registry.enter()).as("refused while stopped").isFalse();

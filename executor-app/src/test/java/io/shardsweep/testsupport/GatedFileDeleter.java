@@ -54,6 +54,29 @@ public final class GatedFileDeleter implements FileDeleter {
 
     @Override
     public DeletionOutcome delete(String relativePath) throws IOException {
+        passGate(relativePath);
+        return delegate.delete(relativePath);
+    }
+
+    /** The real deleter's sequence (the open root and folders kept from one file to the next), gated per file. */
+    @Override
+    public Sequence sequence() {
+        Sequence real = delegate.sequence();
+        return new Sequence() {
+            @Override
+            public DeletionOutcome delete(String relativePath) throws IOException {
+                passGate(relativePath);
+                return real.delete(relativePath);
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+    }
+
+    private void passGate(String relativePath) throws IOException {
         String marker = failMarker;
         if (marker != null && relativePath.contains(marker)) {
             throw new IOException("simulated storage failure for " + relativePath);
@@ -80,6 +103,5 @@ public final class GatedFileDeleter implements FileDeleter {
                 waiting.decrementAndGet();
             }
         }
-        return delegate.delete(relativePath);
     }
 }

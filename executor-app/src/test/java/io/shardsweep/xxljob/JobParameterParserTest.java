@@ -16,7 +16,7 @@ class JobParameterParserTest {
 
     private final JobParameterParser parser = new JobParameterParser(new ShardSweepProperties("/srv/storage", null,
             2, 200, 5000, Duration.ofMinutes(5), Duration.ofHours(6), Duration.ofSeconds(30), 3, Duration.ofMinutes(1),
-            Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(90), true, 2));
+            Duration.ofMinutes(5), 500, 1000, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(90), true, 2, 16));
 
     @ParameterizedTest
     @NullAndEmptySource

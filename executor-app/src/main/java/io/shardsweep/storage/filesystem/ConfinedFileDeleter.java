@@ -107,6 +107,29 @@ public final class ConfinedFileDeleter implements FileDeleter {
         return walk.delete(path);
     }
 
+    /**
+     * Deletions on the calling thread that keep the root and the last path's directories open from
+     * one to the next (the native walk; the portable walk keeps nothing). Same outcomes as
+     * {@link #delete(StoragePath)}: a deletion through what was kept open that does not end
+     * {@code DELETED} is walked again from a fresh open of the root, and only that walk's outcome
+     * counts.
+     */
+    @Override
+    public Sequence sequence() {
+        ConfinedWalk.Sequence walks = walk.sequence();
+        return new Sequence() {
+            @Override
+            public DeletionOutcome delete(String relativePath) throws IOException {
+                return walks.delete(StoragePath.parse(relativePath));
+            }
+
+            @Override
+            public void close() {
+                walks.close();
+            }
+        };
+    }
+
     private static Path resolve(Path storageRoot) {
         Objects.requireNonNull(storageRoot, "storageRoot");
         Path configured = storageRoot.toAbsolutePath();

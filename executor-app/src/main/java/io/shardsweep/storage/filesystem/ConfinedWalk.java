@@ -14,4 +14,20 @@ interface ConfinedWalk {
 
     /** How this walk opens and unlinks, for the start-up log line. */
     String mechanism();
+
+    /** Deletions on one thread that may share open directories; by default each walks alone. */
+    default Sequence sequence() {
+        return this::delete;
+    }
+
+    /** See {@link FileDeleter#sequence()}, on parsed paths. */
+    @FunctionalInterface
+    interface Sequence extends AutoCloseable {
+
+        DeletionOutcome delete(StoragePath path) throws IOException;
+
+        @Override
+        default void close() {
+        }
+    }
 }

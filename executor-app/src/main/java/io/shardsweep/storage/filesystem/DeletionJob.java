@@ -7,25 +7,28 @@ import io.shardsweep.storage.StorageUnavailableException;
 import io.shardsweep.storage.TaskResult;
 import io.shardsweep.storage.UnreadablePath;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** The deletion of one claimed file on the shared pool; its row's start is won by this job or by the stopper. */
+/**
+ * The deletion of a chunk of claimed files on the shared pool, one after the other through one
+ * {@link FileDeleter.Sequence}. Each row's start is won by this job or by the stopper, row by row:
+ * a stopping run skips the rows of the chunk this job has not reached.
+ */
 final class DeletionJob implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(DeletionJob.class);
 
-    private final PendingDeletion pending;
-    private final ClaimedTask task;
+    private final List<PendingDeletion> rows;
     private final FileDeleter deleter;
     /** The run's shard and run id, for the log lines of the pool thread. */
     private final Map<String, String> logContext;
 
-    DeletionJob(PendingDeletion pending, FileDeleter deleter) {
-        this.pending = pending;
-        this.task = pending.task();
+    DeletionJob(List<PendingDeletion> rows, FileDeleter deleter) {
+        this.rows = List.copyOf(rows);
         this.deleter = deleter;
         Map<String, String> context = MDC.getCopyOfContextMap();
         this.logContext = context == null ? Map.of() : context;
@@ -33,33 +36,43 @@ final class DeletionJob implements Runnable {
 
     @Override
     public void run() {
-        if (!pending.tryStart()) {
-            return;
-        }
         MDC.setContextMap(logContext);
-        MDC.put("task", Long.toString(task.id()));
-        try {
-            TaskResult outcome = delete();
-            if (outcome.error() != null) {
-                log.info("Task {} not deleted: {}", task.id(), outcome.error());
-            }
-            pending.complete(outcome);
-        } catch (Throwable e) {
-            pending.complete(TaskResult.failed(task, TaskResult.Kind.FAILED, "unexpected " + e));
-            if (e instanceof Error error) {
-                throw error;
+        Error fatal = null;
+        try (FileDeleter.Sequence sequence = deleter.sequence()) {
+            for (PendingDeletion row : rows) {
+                if (!row.tryStart()) {
+                    continue;
+                }
+                ClaimedTask task = row.task();
+                MDC.put("task", Long.toString(task.id()));
+                try {
+                    TaskResult outcome = delete(sequence, task);
+                    if (outcome.error() != null) {
+                        log.info("Task {} not deleted: {}", task.id(), outcome.error());
+                    }
+                    row.complete(outcome);
+                } catch (Throwable e) {
+                    row.complete(TaskResult.failed(task, TaskResult.Kind.FAILED, "unexpected " + e));
+                    // The other rows of the chunk are still deleted, as they were when each row was a job of its own.
+                    if (e instanceof Error error && fatal == null) {
+                        fatal = error;
+                    }
+                }
             }
         } finally {
             MDC.clear();
         }
+        if (fatal != null) {
+            throw fatal;
+        }
     }
 
-    private TaskResult delete() {
+    private static TaskResult delete(FileDeleter.Sequence sequence, ClaimedTask task) {
         if (!task.filePath().isValidUtf8()) {
             return TaskResult.failed(task, TaskResult.Kind.REFUSED, UnreadablePath.refusal(task));
         }
         try {
-            DeletionOutcome outcome = deleter.delete(task.filePath().text());
+            DeletionOutcome outcome = sequence.delete(task.filePath().text());
             return TaskResult.of(task, outcome == DeletionOutcome.DELETED ? TaskResult.Kind.DELETED : TaskResult.Kind.ALREADY_ABSENT);
         } catch (PathRefusedException e) {
             return TaskResult.failed(task, TaskResult.Kind.REFUSED, "refused: " + e.getMessage());

@@ -48,7 +48,8 @@ public class FileSystemStorageConfiguration {
     }
 
     @Bean
-    FileSystemBackend fileSystemBackend(FileDeleter deleter, @Qualifier("deletePool") ExecutorService deletePool) {
-        return new FileSystemBackend(deleter, deletePool);
+    FileSystemBackend fileSystemBackend(FileDeleter deleter, @Qualifier("deletePool") ExecutorService deletePool,
+            ShardSweepProperties properties) {
+        return new FileSystemBackend(deleter, deletePool, properties.deleteChunkSize());
     }
 }

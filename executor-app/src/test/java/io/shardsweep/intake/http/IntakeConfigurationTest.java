@@ -109,7 +109,7 @@ class IntakeConfigurationTest {
 
         @Bean
         StorageBackend storageBackend() {
-            return new FileSystemBackend(mock(FileDeleter.class), mock(ExecutorService.class));
+            return new FileSystemBackend(mock(FileDeleter.class), mock(ExecutorService.class), 16);
         }
     }
 }

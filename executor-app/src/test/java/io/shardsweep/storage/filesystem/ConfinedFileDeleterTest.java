@@ -45,6 +45,8 @@ class ConfinedFileDeleterTest {
     Path outside;
     Path secret;
     ConfinedFileDeleter deleter;
+    /** What the tests delete through: the deleter itself, or one of its sequences. */
+    FileDeleter deletions;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -52,6 +54,12 @@ class ConfinedFileDeleterTest {
         outside = Files.createDirectory(tmp.resolve("outside"));
         secret = Files.writeString(outside.resolve("secret.txt"), SECRET);
         deleter = newDeleter(root);
+        deletions = deletionsThrough(deleter);
+    }
+
+    /** Each deletion on its own; {@link DeletionSequenceTest} runs every test here through kept sequences. */
+    FileDeleter deletionsThrough(ConfinedFileDeleter deleter) throws IOException {
+        return deleter;
     }
 
     /** The deleter under test; {@link SecureDirectoryStreamWalkTest} runs every test here on the portable walk. */
@@ -112,7 +120,7 @@ class ConfinedFileDeleterTest {
     void a_nested_regular_file_is_deleted_and_its_directories_are_kept() throws IOException {
         Path file = file("a/b/c.txt");
 
-        assertThat(deleter.delete("a/b/c.txt")).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("a/b/c.txt")).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(file).doesNotExist();
         assertThat(root.resolve("a/b")).isDirectory();
@@ -122,7 +130,7 @@ class ConfinedFileDeleterTest {
     void a_file_directly_under_the_root_is_deleted() throws IOException {
         Path file = file("c.txt");
 
-        assertThat(deleter.delete(StoragePath.parse("c.txt"))).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("c.txt")).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(file).doesNotExist();
     }
@@ -131,27 +139,27 @@ class ConfinedFileDeleterTest {
     void a_missing_file_is_already_absent() throws IOException {
         Files.createDirectories(root.resolve("a"));
 
-        assertThat(deleter.delete("a/missing.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+        assertThat(deletions.delete("a/missing.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
     }
 
     @Test
     void a_missing_parent_directory_is_already_absent() throws IOException {
-        assertThat(deleter.delete("no/such/dir/file.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+        assertThat(deletions.delete("no/such/dir/file.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
     }
 
     @Test
     void deleting_twice_is_deleted_then_already_absent() throws IOException {
         file("a/c.txt");
 
-        assertThat(deleter.delete("a/c.txt")).isEqualTo(DeletionOutcome.DELETED);
-        assertThat(deleter.delete("a/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+        assertThat(deletions.delete("a/c.txt")).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("a/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
     }
 
     @Test
     void a_regular_file_where_a_directory_is_expected_fails_the_row_for_a_retry_and_is_never_reported_absent() throws IOException {
         Path notADirectory = file("a");
 
-        assertThatThrownBy(() -> deleter.delete("a/c.txt"))
+        assertThatThrownBy(() -> deletions.delete("a/c.txt"))
                 .isExactlyInstanceOf(IOException.class)
                 .hasMessageContaining("'a' is a regular file where a directory should be")
                 .hasMessageContaining("not reported absent");
@@ -163,7 +171,7 @@ class ConfinedFileDeleterTest {
     void a_regular_file_where_a_deeper_directory_is_expected_fails_the_row_and_names_its_prefix() throws IOException {
         file("a/b");
 
-        assertThatThrownBy(() -> deleter.delete("a/b/c/d.txt"))
+        assertThatThrownBy(() -> deletions.delete("a/b/c/d.txt"))
                 .isExactlyInstanceOf(IOException.class)
                 .hasMessageContaining("'a/b' is a regular file where a directory should be");
     }
@@ -173,7 +181,7 @@ class ConfinedFileDeleterTest {
     void a_fifo_where_a_directory_is_expected_fails_the_row_without_blocking_and_is_never_reported_absent() throws Exception {
         Path fifo = fifo(root.resolve("a"));
 
-        assertThatThrownBy(() -> notBlockedBy(fifo, () -> deleter.delete("a/c.txt")))
+        assertThatThrownBy(() -> notBlockedBy(fifo, () -> deletions.delete("a/c.txt")))
                 .isExactlyInstanceOf(IOException.class)
                 .hasMessageContaining("where a directory should be")
                 .hasMessageContaining("FIFO");
@@ -188,7 +196,7 @@ class ConfinedFileDeleterTest {
             server.bind(UnixDomainSocketAddress.of(socket));
         }
 
-        assertThatThrownBy(() -> deleter.delete("a/c.txt"))
+        assertThatThrownBy(() -> deletions.delete("a/c.txt"))
                 .isExactlyInstanceOf(IOException.class)
                 .hasMessageContaining("'a' is a")
                 .hasMessageContaining("where a directory should be");
@@ -200,7 +208,7 @@ class ConfinedFileDeleterTest {
     void a_storage_root_removed_after_start_up_is_the_storage_unavailable_and_never_the_file_absent() throws IOException {
         Files.delete(root);
 
-        assertThatThrownBy(() -> deleter.delete("a/c.txt"))
+        assertThatThrownBy(() -> deletions.delete("a/c.txt"))
                 .isInstanceOf(StorageUnavailableException.class)
                 .hasMessageContaining(root.toString())
                 .hasMessageContaining("nothing was deleted");
@@ -208,7 +216,7 @@ class ConfinedFileDeleterTest {
 
     @Test
     void a_missing_parent_under_a_root_that_opens_is_the_file_absent_not_the_storage_unavailable() throws IOException {
-        assertThat(deleter.delete("no-such-folder/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
+        assertThat(deletions.delete("no-such-folder/c.txt")).isEqualTo(DeletionOutcome.ALREADY_ABSENT);
     }
 
     @Test
@@ -217,7 +225,7 @@ class ConfinedFileDeleterTest {
         Files.move(root, tmp.resolve("root-moved"));
         Files.createSymbolicLink(root, outside);
 
-        assertThatThrownBy(() -> deleter.delete("secret.txt")).isInstanceOf(StorageUnavailableException.class);
+        assertThatThrownBy(() -> deletions.delete("secret.txt")).isInstanceOf(StorageUnavailableException.class);
 
         assertSecretUntouched();
     }
@@ -230,7 +238,7 @@ class ConfinedFileDeleterTest {
                 .as("sun.jnu.encoding can encode %s (run with LANG=C.UTF-8)", name).isTrue();
         Path file = file(name);
 
-        assertThat(deleter.delete("vidéos/übung/名前.mp4")).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("vidéos/übung/名前.mp4")).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(file).doesNotExist();
     }
@@ -239,14 +247,14 @@ class ConfinedFileDeleterTest {
     void a_fifo_as_the_final_component_is_unlinked_without_being_opened() throws Exception {
         Path fifo = fifo(root.resolve("pipe"));
 
-        assertThat(notBlockedBy(fifo, () -> deleter.delete("pipe"))).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(notBlockedBy(fifo, () -> deletions.delete("pipe"))).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(Files.exists(fifo, NOFOLLOW_LINKS)).isFalse();
     }
 
     @Test
     void traversal_path_is_refused_and_the_file_outside_the_root_is_untouched() throws IOException {
-        assertThatThrownBy(() -> deleter.delete("../outside/secret.txt"))
+        assertThatThrownBy(() -> deletions.delete("../outside/secret.txt"))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("'..'");
 
@@ -255,7 +263,7 @@ class ConfinedFileDeleterTest {
 
     @Test
     void absolute_path_to_the_secret_is_refused_and_the_secret_is_untouched() throws IOException {
-        assertThatThrownBy(() -> deleter.delete(secret.toString()))
+        assertThatThrownBy(() -> deletions.delete(secret.toString()))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("absolute");
 
@@ -266,7 +274,7 @@ class ConfinedFileDeleterTest {
     void a_symlinked_directory_inside_the_root_is_refused_and_the_secret_behind_it_is_untouched() throws IOException {
         Files.createSymbolicLink(root.resolve("link"), outside);
 
-        assertThatThrownBy(() -> deleter.delete("link/secret.txt"))
+        assertThatThrownBy(() -> deletions.delete("link/secret.txt"))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("symbolic link at 'link'");
 
@@ -279,7 +287,7 @@ class ConfinedFileDeleterTest {
         Files.createDirectories(root.resolve("a"));
         Files.createSymbolicLink(root.resolve("a/b"), outside);
 
-        assertThatThrownBy(() -> deleter.delete("a/b/secret.txt"))
+        assertThatThrownBy(() -> deletions.delete("a/b/secret.txt"))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("symbolic link at 'a/b'");
 
@@ -291,7 +299,7 @@ class ConfinedFileDeleterTest {
         Path target = file("real/c.txt");
         Files.createSymbolicLink(root.resolve("alias"), Path.of("real"));
 
-        assertThatThrownBy(() -> deleter.delete("alias/c.txt")).isInstanceOf(PathRefusedException.class);
+        assertThatThrownBy(() -> deletions.delete("alias/c.txt")).isInstanceOf(PathRefusedException.class);
 
         assertThat(target).isRegularFile();
     }
@@ -300,7 +308,7 @@ class ConfinedFileDeleterTest {
     void a_final_symlink_to_the_secret_is_deleted_as_a_link_and_the_secret_keeps_its_content() throws IOException {
         Path link = Files.createSymbolicLink(root.resolve("link.txt"), secret);
 
-        assertThat(deleter.delete("link.txt")).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("link.txt")).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(Files.exists(link, NOFOLLOW_LINKS)).isFalse();
         assertSecretUntouched();
@@ -310,7 +318,7 @@ class ConfinedFileDeleterTest {
     void a_final_symlink_to_a_directory_outside_is_unlinked_and_the_directory_is_untouched() throws IOException {
         Path link = Files.createSymbolicLink(root.resolve("dirlink"), outside);
 
-        assertThat(deleter.delete("dirlink")).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("dirlink")).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(Files.exists(link, NOFOLLOW_LINKS)).isFalse();
         assertSecretUntouched();
@@ -320,7 +328,7 @@ class ConfinedFileDeleterTest {
     void a_dangling_final_symlink_is_deleted() throws IOException {
         Path link = Files.createSymbolicLink(root.resolve("dangling"), tmp.resolve("nowhere"));
 
-        assertThat(deleter.delete("dangling")).isEqualTo(DeletionOutcome.DELETED);
+        assertThat(deletions.delete("dangling")).isEqualTo(DeletionOutcome.DELETED);
 
         assertThat(Files.exists(link, NOFOLLOW_LINKS)).isFalse();
     }
@@ -329,7 +337,7 @@ class ConfinedFileDeleterTest {
     void a_directory_where_a_file_is_expected_is_refused_and_kept_with_its_contents() throws IOException {
         Path inside = file("a/dir/keep.txt");
 
-        assertThatThrownBy(() -> deleter.delete("a/dir"))
+        assertThatThrownBy(() -> deletions.delete("a/dir"))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("is a directory, not a file");
 
@@ -340,7 +348,7 @@ class ConfinedFileDeleterTest {
     void an_empty_directory_where_a_file_is_expected_is_refused_and_kept() throws IOException {
         Path empty = Files.createDirectories(root.resolve("empty"));
 
-        assertThatThrownBy(() -> deleter.delete("empty")).isInstanceOf(PathRefusedException.class);
+        assertThatThrownBy(() -> deletions.delete("empty")).isInstanceOf(PathRefusedException.class);
 
         assertThat(empty).isDirectory();
     }
@@ -349,7 +357,7 @@ class ConfinedFileDeleterTest {
     void a_nul_byte_is_refused_and_the_file_before_it_is_untouched() throws IOException {
         Path file = file("a.txt");
 
-        assertThatThrownBy(() -> deleter.delete("a.txt\u0000.jpg"))
+        assertThatThrownBy(() -> deletions.delete("a.txt\u0000.jpg"))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("NUL");
 
@@ -358,14 +366,14 @@ class ConfinedFileDeleterTest {
 
     @Test
     void a_5000_character_path_is_refused() {
-        assertThatThrownBy(() -> deleter.delete("a/".repeat(2500)))
+        assertThatThrownBy(() -> deletions.delete("a/".repeat(2500)))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("longer than 4096 bytes");
     }
 
     @Test
     void a_300_character_component_is_refused() {
-        assertThatThrownBy(() -> deleter.delete("a/" + "b".repeat(300)))
+        assertThatThrownBy(() -> deletions.delete("a/" + "b".repeat(300)))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("component longer than 255 bytes");
     }
@@ -376,7 +384,7 @@ class ConfinedFileDeleterTest {
         Files.move(root.resolve("a"), root.resolve("a-moved"));
         Files.createSymbolicLink(root.resolve("a"), outside);
 
-        assertThatThrownBy(() -> deleter.delete("a/secret.txt"))
+        assertThatThrownBy(() -> deletions.delete("a/secret.txt"))
                 .isInstanceOf(PathRefusedException.class)
                 .hasMessageContaining("symbolic link at 'a'");
 
@@ -418,7 +426,7 @@ class ConfinedFileDeleterTest {
                     && (System.nanoTime() < minEnd || deleted == 0 || refused == 0)
                     && flipperFailure.get() == null) {
                 try {
-                    if (deleter.delete("a/secret.txt") == DeletionOutcome.DELETED) {
+                    if (deletions.delete("a/secret.txt") == DeletionOutcome.DELETED) {
                         deleted++;
                     }
                 } catch (PathRefusedException e) {
@@ -451,7 +459,7 @@ class ConfinedFileDeleterTest {
         for (String path : paths) {
             tasks.add(() -> {
                 start.await();
-                return deleter.delete(path);
+                return deletions.delete(path);
             });
         }
         ExecutorService pool = Executors.newFixedThreadPool(8);
