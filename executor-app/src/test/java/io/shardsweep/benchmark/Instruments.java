@@ -225,17 +225,7 @@ final class Instruments {
         @Override
         public Sequence sequence() {
             Sequence real = delegate.sequence();
-            return new Sequence() {
-                @Override
-                public DeletionOutcome delete(String relativePath) throws IOException {
-                    return timed(real, relativePath);
-                }
-
-                @Override
-                public void close() {
-                    real.close();
-                }
-            };
+            return Sequence.of(relativePath -> timed(real, relativePath), real::close);
         }
 
         private DeletionOutcome timed(Sequence deletion, String relativePath) throws IOException {

@@ -56,14 +56,8 @@ class ShardSweepPropertiesTest {
 
     @Test
     void sweep_after_binds_from_its_key_with_a_two_minute_default() {
-        var binder = new org.springframework.boot.context.properties.bind.Binder(
-                new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(
-                        java.util.Map.of("shardsweep.storage-root", "/srv")));
-        assertThat(binder.bind("shardsweep", ShardSweepProperties.class).get().sweepAfter()).isEqualTo(Duration.ofMinutes(2));
-        var zero = new org.springframework.boot.context.properties.bind.Binder(
-                new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(
-                        java.util.Map.of("shardsweep.storage-root", "/srv", "shardsweep.sweep-after", "0")));
-        assertThat(zero.bind("shardsweep", ShardSweepProperties.class).get().sweepAfter()).isZero();
+        assertThat(bind(java.util.Map.of("shardsweep.storage-root", "/srv")).sweepAfter()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(bind(java.util.Map.of("shardsweep.storage-root", "/srv", "shardsweep.sweep-after", "0")).sweepAfter()).isZero();
     }
 
     @Test

@@ -62,18 +62,10 @@ public final class GatedFileDeleter implements FileDeleter {
     @Override
     public Sequence sequence() {
         Sequence real = delegate.sequence();
-        return new Sequence() {
-            @Override
-            public DeletionOutcome delete(String relativePath) throws IOException {
-                passGate(relativePath);
-                return real.delete(relativePath);
-            }
-
-            @Override
-            public void close() {
-                real.close();
-            }
-        };
+        return Sequence.of(relativePath -> {
+            passGate(relativePath);
+            return real.delete(relativePath);
+        }, real::close);
     }
 
     private void passGate(String relativePath) throws IOException {

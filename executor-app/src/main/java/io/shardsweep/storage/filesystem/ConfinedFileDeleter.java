@@ -117,17 +117,7 @@ public final class ConfinedFileDeleter implements FileDeleter {
     @Override
     public Sequence sequence() {
         ConfinedWalk.Sequence walks = walk.sequence();
-        return new Sequence() {
-            @Override
-            public DeletionOutcome delete(String relativePath) throws IOException {
-                return walks.delete(StoragePath.parse(relativePath));
-            }
-
-            @Override
-            public void close() {
-                walks.close();
-            }
-        };
+        return Sequence.of(relativePath -> walks.delete(StoragePath.parse(relativePath)), walks::close);
     }
 
     private static Path resolve(Path storageRoot) {

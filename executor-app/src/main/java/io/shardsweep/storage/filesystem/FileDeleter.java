@@ -33,5 +33,20 @@ public interface FileDeleter {
         @Override
         default void close() {
         }
+
+        /** A sequence that deletes with {@code deletion} and, once closed, runs {@code close}. */
+        static Sequence of(Sequence deletion, Runnable close) {
+            return new Sequence() {
+                @Override
+                public DeletionOutcome delete(String relativePath) throws IOException {
+                    return deletion.delete(relativePath);
+                }
+
+                @Override
+                public void close() {
+                    close.run();
+                }
+            };
+        }
     }
 }
